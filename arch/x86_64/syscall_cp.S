@@ -1,0 +1,76 @@
+/*
+ * x86_64 cancellable syscall routine.
+ *
+ *   long cp_syscall_asm(const int *pending, long nr,
+ *                       long a1, long a2, long a3, long a4, long a5, long a6);
+ *
+ * The code between cp_window_begin and cp_window_end is the cancellation
+ * window.  The signal handler (lib/signal.c) acts on a cancellation only
+ * when the interrupted PC lies in [cp_window_begin, cp_window_end):
+ *   - before the syscall instruction: the kernel was never entered, so
+ *     nothing happened that user space must learn about;
+ *   - at the syscall instruction: the kernel rewound the PC by the length
+ *     of `syscall` (2 bytes) because it is restarting an interrupted call
+ *     (-ERESTARTSYS under SA_RESTART, -ERESTART_RESTARTBLOCK turned into
+ *     restart_syscall); no result exists yet.
+ * cp_window_end is the instruction after `syscall`: a PC in
+ * [cp_window_end, cp_routine_end) means the kernel completed the call and
+ * %rax holds a result (an fd, a byte count, or -EINTR) that must reach the
+ * caller, so the handler leaves the decision to the C wrapper.
+ *
+ * Nothing is pushed inside the routine, so the CFA is %rsp+8 at every
+ * instruction and the default CFI is exact; cp_window_landing can thus be
+ * reached by redirecting the PC from any point of the window and the
+ * unwinder still finds the caller.
+ *
+ * Register map (SysV call -> Linux syscall):
+ *   %rdi pending  -> flag read once, before the syscall
+ *   %rsi nr       -> %rax
+ *   %rdx a1       -> %rdi
+ *   %rcx a2       -> %rsi
+ *   %r8  a3       -> %rdx
+ *   %r9  a4       -> %r10
+ *   8(%rsp)  a5   -> %r8
+ *   16(%rsp) a6   -> %r9
+ * `syscall` clobbers %rcx and %r11; the result (or -errno) is in %rax.
+ */
+	.text
+	.globl	cp_syscall_asm
+	.hidden	cp_syscall_asm
+	.type	cp_syscall_asm, @function
+	.globl	cp_window_begin
+	.hidden	cp_window_begin
+	.globl	cp_window_end
+	.hidden	cp_window_end
+	.globl	cp_window_landing
+	.hidden	cp_window_landing
+	.globl	cp_routine_end
+	.hidden	cp_routine_end
+	.p2align 4
+cp_syscall_asm:
+	.cfi_startproc
+cp_window_begin:
+	/* A request that arrived before this load is acted on here; one that
+	 * arrives after it is delivered as a signal whose handler sees a PC
+	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
+	cmpl	$0, (%rdi)
+	jne	cp_window_landing
+	mov	%rsi, %rax
+	mov	%rdx, %rdi
+	mov	%rcx, %rsi
+	mov	%r8, %rdx
+	mov	%r9, %r10
+	mov	8(%rsp), %r8
+	mov	16(%rsp), %r9
+	syscall
+cp_window_end:
+	ret
+cp_window_landing:
+	/* Tail call: cp_act() never returns; its frame's return address is
+	 * our caller's, which the unwinder walks on to. */
+	jmp	cp_act
+cp_routine_end:
+	.cfi_endproc
+	.size	cp_syscall_asm, .-cp_syscall_asm
+
+	.section .note.GNU-stack, "", @progbits

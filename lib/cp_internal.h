@@ -1,0 +1,94 @@
+/*
+ * cp_internal.h - libcp's per-thread state and the seams between its files.
+ *
+ * Every thread's state lives in static (initial-exec) TLS, so it exists,
+ * zeroed, for any thread from the moment pthread_create returns, with no
+ * registration and no allocation.  A canceller reaches another thread's
+ * copy through cp_thread_of(): with initial-exec TLS both the variable and
+ * the pthread_t (the libc's thread descriptor) sit at fixed offsets from
+ * the thread pointer, so their distance is the same in every thread
+ * (checked by the unit tests for glibc and musl layouts).
+ */
+#ifndef CP_INTERNAL_H
+#define CP_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#define CP_HIDDEN __attribute__((visibility("hidden")))
+
+struct cp_thread {
+	/* Offset 0: read by the asm routine.  Set once (0 -> 1) by the first
+	 * cp_cancel; sticky, so every later cancellation point acts. */
+	int pending;
+	/* A cancel signal is on its way to this thread (or the canceller is
+	 * still deciding whether to send one).  Leaving a cancellation window
+	 * and disabling cancellation wait for it, so it cannot later interrupt
+	 * a non-cancellable call and surface as EINTR (cp_quiesce). */
+	int sig_in_flight;
+	/* Written only by the thread itself. */
+	int disabled;   /* PTHREAD_CANCEL_DISABLE in force */
+	int async;      /* PTHREAD_CANCEL_ASYNCHRONOUS in force */
+	int in_cp;      /* inside a cancellable call: a canceller must signal */
+};
+
+extern __thread struct cp_thread cp_self
+	__attribute__((tls_model("initial-exec"))) CP_HIDDEN;
+
+CP_HIDDEN struct cp_thread *cp_thread_of(pthread_t t);
+
+/* How the cancel signal is handled; see cp.h for the designs. */
+enum cp_mode {
+	CP_MODE_RERAISE,
+	CP_MODE_NORETRY,
+	CP_MODE_ASYNC,
+	CP_MODE_PCSYSCALL,
+};
+extern enum cp_mode cp_mode CP_HIDDEN;
+extern int cp_sig CP_HIDDEN;          /* the cancel signal number */
+extern int cp_cancel_used CP_HIDDEN;  /* a request was made: strategy fixed */
+
+/* Act on the cancellation: never returns (pthread_exit(PTHREAD_CANCELED)).
+ * Called from normal context (asm landing pad, cp_testcancel, EINTR path)
+ * or, for asynchronous cancellation, from the signal handler. */
+CP_HIDDEN _Noreturn void cp_act(void);
+
+/* Order this thread's plain stores to its cp_thread before its next load
+ * of `pending` against a concurrent cp_cancel (Dekker).  Free when the
+ * canceller can use membarrier(2); a real fence otherwise. */
+CP_HIDDEN void cp_fence_slow(void);
+extern int cp_have_membarrier CP_HIDDEN;
+static inline void cp_fence_local(void)
+{
+	if (__builtin_expect(!cp_have_membarrier, 0))
+		cp_fence_slow();
+	else
+		__asm__ volatile("" ::: "memory");
+}
+
+/* Wait until an in-flight cancel signal has been delivered (see above). */
+CP_HIDDEN void cp_quiesce(struct cp_thread *t);
+
+/* Install the handler, pick the signal, strategy and fence (once). */
+CP_HIDDEN void cp_init(void);
+
+/* The asm routine and its window labels (arch/<arch>/syscall_cp.S). */
+CP_HIDDEN long cp_syscall_asm(const int *pending, long nr, long a1, long a2,
+			      long a3, long a4, long a5, long a6);
+extern const char cp_window_begin[] CP_HIDDEN;
+extern const char cp_window_end[] CP_HIDDEN;
+extern const char cp_window_landing[] CP_HIDDEN;
+extern const char cp_routine_end[] CP_HIDDEN;
+
+/* The one place where a kernel result becomes the libc convention. */
+static inline long cp_ret(long r)
+{
+	if ((unsigned long)r > -4096UL) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * cp.h - libcp: race-free cancellable system calls for POSIX threads.
+ *
+ * libcp implements thread cancellation the "new approach" way (see
+ * README.md, "Design"): a cancellation point is a small per-arch assembly
+ * routine whose code range [begin, end) ends right after the syscall
+ * instruction.  cp_cancel() sets a flag and, when the target may be inside
+ * that routine, sends a signal.  The signal handler looks at the PC of the
+ * interrupted context: inside [begin, end) means the kernel has not
+ * completed the syscall (it was never entered, or it is being restarted),
+ * so the cancellation is acted on; anywhere else means "defer", and the
+ * request is re-raised with the signal kept blocked so that it fires again
+ * when an unrelated handler that sat on top of the cancellation point
+ * returns.
+ *
+ * Threads are plain pthread_create() threads; no registration is needed.
+ * Acting on a cancellation calls pthread_exit(PTHREAD_CANCELED) from normal
+ * (not signal) context, so pthread_cleanup_push handlers run and
+ * pthread_join() returns PTHREAD_CANCELED.
+ *
+ * Conventions: cp_syscall() returns -errno; every other cp_ call follows
+ * the libc convention of its namesake (return -1 and set errno).
+ */
+#ifndef CP_H
+#define CP_H
+
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* libcp is built with hidden visibility: exactly these are exported. */
+#pragma GCC visibility push(default)
+
+/* Request cancellation of thread t (PTHREAD_CANCEL_* semantics: acted on
+ * at t's next cp_ cancellation point while enabled, or at once when t's
+ * type is asynchronous).  Returns 0 or an errno value, like pthread_cancel. */
+int cp_cancel(pthread_t t);
+
+/* A cancellation point that does nothing else. */
+void cp_testcancel(void);
+
+/* Like pthread_setcancelstate / pthread_setcanceltype, with the
+ * PTHREAD_CANCEL_* constants; they govern libcp cancellation only.
+ * Return 0 or EINVAL. */
+int cp_setcancelstate(int state, int *oldstate);
+int cp_setcanceltype(int type, int *oldtype);
+
+/* The raw cancellable system call: returns the kernel's result, -errno on
+ * error, and never touches errno. */
+long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+
+/* Cancellation points with libc signatures and errno conventions. */
+ssize_t cp_read(int fd, void *buf, size_t count);
+ssize_t cp_write(int fd, const void *buf, size_t count);
+int cp_open(const char *path, int flags, ...);
+int cp_openat(int dirfd, const char *path, int flags, ...);
+/* close: Linux releases the descriptor even when close() reports EINTR, so
+ * cp_close never acts on a cancellation after the syscall has run: it is a
+ * cancellation point only before the kernel is entered.  If cp_close
+ * returns (with any result), fd is gone; if it is cancelled, fd is open. */
+int cp_close(int fd);
+int cp_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+ssize_t cp_recvmsg(int fd, struct msghdr *msg, int flags);
+int cp_poll(struct pollfd *fds, nfds_t nfds, int timeout);
+int cp_nanosleep(const struct timespec *req, struct timespec *rem);
+
+/*
+ * Strategies: how the library behaves when the cancel signal arrives.  One
+ * per process, chosen by the CP_STRATEGY environment variable or by
+ * cp_set_strategy() before the first cancellation request.
+ *
+ *  "reraise"  (default) the new approach: PC-range check; a request that
+ *             lands while another handler runs on top of a cancellation
+ *             point is re-raised with the cancel signal kept blocked, so it
+ *             is taken again when that handler returns.
+ *  "noretry"  the new approach without any retry: a declined request is
+ *             only seen at the next cancellation point.  Expected to lose a
+ *             cancellation that lands while a handler interrupts a blocked
+ *             call (nested-handler-not-lost).
+ *  "async"    classic glibc <= 2.40: asynchronous cancellation is switched
+ *             on around the syscall.  Expected to leak the result of a
+ *             completed syscall (leak-after-return) and to cancel inside
+ *             handlers that interrupt a cancellation point.
+ *  "pcsyscall" the seed's first idea: an "inside a cancellation point" flag,
+ *             and the handler acts (from inside the handler) only when the
+ *             interrupted PC is on a syscall instruction.  Expected to lose
+ *             a request that lands after the inline check but before the
+ *             syscall instruction (the call then blocks), and to make a
+ *             non-cancellable syscall inside a handler that interrupted a
+ *             cancellation point cancellable (nested-handler-not-lost
+ *             catches it acting inside the handler).
+ *
+ * cp_set_strategy returns 0, EINVAL for an unknown name, or EBUSY once a
+ * cancellation has been requested in this process.
+ */
+int cp_set_strategy(const char *name);
+const char *cp_strategy(void);
+
+/* The real-time signal libcp uses (default SIGRTMAX - 1; the environment
+ * variable CP_SIGNAL=<n> overrides it).  libcp never touches the handlers
+ * of any other signal. */
+int cp_signal(void);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,41 @@
+/* strategy.c - the table of cancellation strategies (see cp.h). */
+#include "cp_internal.h"
+
+#include <cp.h>
+#include <errno.h>
+#include <string.h>
+
+enum cp_mode cp_mode = CP_MODE_RERAISE;
+int cp_cancel_used;
+
+static const struct {
+	const char *name;
+	enum cp_mode mode;
+} cp_strategies[] = {
+	{ "reraise", CP_MODE_RERAISE },
+	{ "noretry", CP_MODE_NORETRY },
+	{ "async", CP_MODE_ASYNC },
+	{ "pcsyscall", CP_MODE_PCSYSCALL },
+};
+
+int cp_set_strategy(const char *name)
+{
+	for (size_t i = 0; i < sizeof cp_strategies / sizeof *cp_strategies; i++) {
+		if (strcmp(name, cp_strategies[i].name))
+			continue;
+		if (__atomic_load_n(&cp_cancel_used, __ATOMIC_RELAXED) &&
+		    cp_mode != cp_strategies[i].mode)
+			return EBUSY;
+		cp_mode = cp_strategies[i].mode;
+		return 0;
+	}
+	return EINVAL;
+}
+
+const char *cp_strategy(void)
+{
+	for (size_t i = 0; i < sizeof cp_strategies / sizeof *cp_strategies; i++)
+		if (cp_strategies[i].mode == cp_mode)
+			return cp_strategies[i].name;
+	return "?";
+}

@@ -1,0 +1,76 @@
+/*
+ * syscall.c - cp_syscall: the one cancellable system call every wrapper
+ * goes through.  Returns the kernel's result or -errno.
+ */
+#define _GNU_SOURCE
+#include "cp_internal.h"
+#include "cp_arch.h"
+
+#include <cp.h>
+#include <errno.h>
+#include <sys/syscall.h>
+
+/* After the call: anything to do only when a request is pending. */
+static long cp_after(struct cp_thread *t, long nr, long r)
+{
+	/* A signal still on its way must land now, while we are in libcp,
+	 * and not interrupt the caller's next ordinary syscall. */
+	cp_quiesce(t);
+	/* The kernel gives EINTR instead of restarting some calls (poll,
+	 * nanosleep with a handler, ...) even under SA_RESTART: the call did
+	 * nothing, so the cancellation acts rather than surfacing EINTR.
+	 * close is the exception: Linux has freed the fd even on EINTR, and
+	 * cp.h promises that a returning cp_close means the fd is gone. */
+	if (r == -EINTR && nr != SYS_close && !t->disabled)
+		cp_act();
+	return r;
+}
+
+/* The new approach (reraise, noretry): the window does the work. */
+static long cp_syscall_window(struct cp_thread *t, long nr, long a1, long a2,
+			      long a3, long a4, long a5, long a6)
+{
+	int outer = t->in_cp;   /* a handler may nest a call inside a call */
+	long r;
+
+	t->in_cp = 1;
+	cp_fence_local();
+	r = cp_syscall_asm(&t->pending, nr, a1, a2, a3, a4, a5, a6);
+	t->in_cp = outer;
+	cp_fence_local();
+	if (__builtin_expect(t->pending, 0))
+		return cp_after(t, nr, r);
+	return r;
+}
+
+/* Classic glibc <= 2.40, faithfully: asynchronous cancellation is on from
+ * before the syscall until after it returns, so a request that arrives
+ * between the kernel's return and the type switch acts and loses r. */
+static long cp_syscall_async(struct cp_thread *t, long nr, long a1, long a2,
+			     long a3, long a4, long a5, long a6)
+{
+	int outer = t->async;
+	long r;
+
+	t->async = 1;
+	cp_fence_local();
+	if (t->pending)
+		cp_act();
+	r = cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
+	t->async = outer;
+	cp_fence_local();
+	if (__builtin_expect(t->pending, 0))
+		return cp_after(t, nr, r);
+	return r;
+}
+
+long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct cp_thread *t = &cp_self;
+
+	if (t->disabled)
+		return cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
+	if (cp_mode == CP_MODE_ASYNC)
+		return cp_syscall_async(t, nr, a1, a2, a3, a4, a5, a6);
+	return cp_syscall_window(t, nr, a1, a2, a3, a4, a5, a6);
+}

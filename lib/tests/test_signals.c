@@ -1,0 +1,292 @@
+/* test_signals.c - the cancel signal against the kernel's restart rules
+ * and against other handlers. */
+#include "unit.h"
+
+#include <cp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int pipefd[2];
+static volatile int in_handler, handler_entered, handler_release, handler_runs;
+
+static void setup(void)
+{
+	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
+	in_handler = handler_entered = handler_release = handler_runs = 0;
+}
+
+static void teardown(void)
+{
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+static void install(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	ck_assert_int_eq(sigaction(sig, &sa, NULL), 0);
+}
+
+static void count_handler(int sig)
+{
+	(void)sig;
+	unit_flag_set(&handler_runs);
+}
+
+/* An unrelated handler that holds the thread until released: the
+ * cancellation point sits below it for as long as the test wants. */
+static void holding_handler(int sig)
+{
+	(void)sig;
+	in_handler = 1;
+	unit_flag_set(&handler_entered);
+	unit_flag_wait(&handler_release);
+	in_handler = 0;
+}
+
+static void cleanup_note_handler(void *p)
+{
+	struct unit_target *t = p;
+
+	t->cleanup_ran = 1;
+	t->aux = in_handler;   /* 1: cancellation acted inside the handler */
+}
+
+static void body_read(struct unit_target *t)
+{
+	char c;
+
+	pthread_cleanup_push(cleanup_note_handler, t);
+	t->result = cp_read(pipefd[0], &c, 1);
+	t->saved_errno = errno;
+	t->returned = 1;
+	pthread_cleanup_pop(0);
+}
+
+/* Cancel requested while an unrelated handler runs on top of a blocked
+ * cp_read: not acted inside the handler (the request is re-raised and held
+ * blocked: pending), acted once the handler returns. */
+START_TEST(nested_handler_defers_then_acts)
+{
+	struct unit_target t = { 0 };
+
+	install(SIGUSR1, holding_handler, SA_RESTART);
+	unit_start(&t, body_read);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&handler_entered, UNIT_WAIT_MS));
+	cp_cancel(t.th);
+	ck_assert_msg(unit_wait_sigpending(&t, cp_signal()),
+		      "the declined request was not re-raised (not pending), "
+		      "cleanup_ran=%d", t.cleanup_ran);
+	ck_assert_int_eq(t.cleanup_ran, 0);
+	unit_flag_set(&handler_release);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.aux, 0);
+	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
+static void body_poll(struct unit_target *t)
+{
+	struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+
+	t->result = cp_poll(&p, 1, -1);
+	t->saved_errno = errno;
+	t->returned = 1;
+}
+
+/* ppoll ends with EINTR even under SA_RESTART (ERESTARTNOHAND): the
+ * pending cancellation acts instead of surfacing EINTR. */
+START_TEST(eintr_syscall_acts_poll)
+{
+	struct unit_target t = { 0 };
+
+	unit_start(&t, body_poll);
+	unit_wait_in_syscall(&t, SYS_ppoll);
+	cp_cancel(t.th);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
+static void body_sleep(struct unit_target *t)
+{
+	struct timespec ts = { .tv_sec = 3600 };
+
+	t->result = cp_nanosleep(&ts, NULL);
+	t->saved_errno = errno;
+	t->returned = 1;
+}
+
+START_TEST(eintr_syscall_acts_nanosleep)
+{
+	struct unit_target t = { 0 };
+
+	unit_start(&t, body_sleep);
+	unit_wait_in_syscall(&t, SYS_nanosleep);
+	cp_cancel(t.th);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
+/* restart_syscall: a nanosleep whose thread was stopped and continued is
+ * resumed by the kernel as restart_syscall with the PC rewound onto our
+ * syscall instruction (with a handler it would end in EINTR instead, see
+ * nanosleep(2)).  It must still be a cancellation point.  The stop has to
+ * hit a whole process, so the target lives in a child; the parent stops
+ * and continues it, waits for restart_syscall, then lets the child cancel. */
+static long other_task_syscall(pid_t tid)
+{
+	char path[64], line[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)tid);
+	if (!(f = fopen(path, "r")))
+		return -2;
+	if (!fgets(line, sizeof line, f))
+		line[0] = 0;
+	fclose(f);
+	return line[0] >= '0' && line[0] <= '9' ? strtol(line, NULL, 10) : -1;
+}
+
+static void wait_other_in_syscall(pid_t tid, long nr)
+{
+	struct timespec ts = { 0, 100000 };
+
+	for (int i = 0; i < UNIT_WAIT_MS * 10; i++) {
+		if (other_task_syscall(tid) == nr)
+			return;
+		nanosleep(&ts, NULL);   /* polling a state, bounded */
+	}
+	ck_abort_msg("task %d never in syscall %ld (now %ld)", (int)tid, nr,
+		     other_task_syscall(tid));
+}
+
+static _Noreturn void restart_child(int cmd, int report)
+{
+	struct unit_target t = { 0 };
+	pid_t tid;
+	char c;
+
+	unit_start(&t, body_sleep);
+	tid = t.tid;
+	if (write(report, &tid, sizeof tid) != sizeof tid ||
+	    read(cmd, &c, 1) != 1)
+		_exit(2);
+	cp_cancel(t.th);
+	_exit(unit_join(&t) == PTHREAD_CANCELED && !t.returned ? 0 : 1);
+}
+
+START_TEST(restart_syscall_still_cancellable)
+{
+	int cmd[2], report[2], status;
+	pid_t pid, tid;
+
+	ck_assert_int_eq(pipe(cmd), 0);
+	ck_assert_int_eq(pipe(report), 0);
+	if ((pid = fork()) == 0)
+		restart_child(cmd[0], report[1]);
+	ck_assert_int_eq(read(report[0], &tid, sizeof tid), sizeof tid);
+	wait_other_in_syscall(tid, SYS_nanosleep);
+	kill(pid, SIGSTOP);
+	ck_assert_int_eq(waitpid(pid, &status, WUNTRACED), pid);
+	kill(pid, SIGCONT);
+	wait_other_in_syscall(tid, SYS_restart_syscall);
+	ck_assert_int_eq(write(cmd[1], "c", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "restarted nanosleep not cancelled (child status %#x)",
+		      status);
+}
+END_TEST
+
+static void body_poll_disabled(struct unit_target *t)
+{
+	cp_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	body_poll(t);
+	cp_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	cp_testcancel();
+}
+
+/* Disabled: the request must not interrupt the blocked ppoll (which would
+ * surface as EINTR); it completes normally and the cancellation acts after
+ * re-enabling. */
+START_TEST(disabled_no_eintr)
+{
+	struct unit_target t = { 0 };
+
+	unit_start(&t, body_poll_disabled);
+	unit_wait_in_syscall(&t, SYS_ppoll);
+	cp_cancel(t.th);
+	ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 1);
+	ck_assert_int_eq(t.result, 1);
+}
+END_TEST
+
+/* Unrelated signals keep libc semantics: restarted under SA_RESTART,
+ * EINTR without it. */
+static void unrelated_signal(int flags, long want_result, int want_errno)
+{
+	struct unit_target t = { 0 };
+
+	install(SIGUSR2, count_handler, flags);
+	unit_start(&t, body_read);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR2);
+	ck_assert(unit_flag_wait_bounded(&handler_runs, UNIT_WAIT_MS));
+	if (flags & SA_RESTART) {
+		unit_wait_in_syscall(&t, SYS_read);
+		ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
+	}
+	ck_assert_ptr_eq(unit_join(&t), &t);
+	ck_assert_int_eq(t.result, want_result);
+	if (want_result < 0)
+		ck_assert_int_eq(t.saved_errno, want_errno);
+}
+
+START_TEST(unrelated_sa_restart_transparent)
+{
+	unrelated_signal(SA_RESTART, 1, 0);
+}
+END_TEST
+
+START_TEST(unrelated_no_restart_eintr)
+{
+	unrelated_signal(0, -1, EINTR);
+}
+END_TEST
+
+Suite *unit_suite_signals(void)
+{
+	Suite *s = suite_create("signals");
+	TCase *tc = tcase_create("restart-and-handlers");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, nested_handler_defers_then_acts);
+	tcase_add_test(tc, eintr_syscall_acts_poll);
+	tcase_add_test(tc, eintr_syscall_acts_nanosleep);
+	tcase_add_test(tc, restart_syscall_still_cancellable);
+	tcase_add_test(tc, disabled_no_eintr);
+	tcase_add_test(tc, unrelated_sa_restart_transparent);
+	tcase_add_test(tc, unrelated_no_restart_eintr);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,123 @@
+#include "unit.h"
+
+#include <linux/futex.h>
+#include <procfs.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <verdict.h>
+
+struct unit_start_arg {
+	struct unit_target *t;
+	void (*fn)(struct unit_target *);
+	volatile int started;
+};
+
+static void *unit_trampoline(void *p)
+{
+	struct unit_start_arg *a = p;
+	struct unit_target *t = a->t;
+	void (*fn)(struct unit_target *) = a->fn;
+
+	t->tid = (pid_t)syscall(SYS_gettid);
+	unit_flag_set(&a->started);
+	fn(t);
+	return t;
+}
+
+void unit_start(struct unit_target *t, void (*fn)(struct unit_target *))
+{
+	struct unit_start_arg a = { .t = t, .fn = fn };
+
+	ck_assert_int_eq(pthread_create(&t->th, NULL, unit_trampoline, &a), 0);
+	unit_flag_wait(&a.started);
+}
+
+struct unit_in_syscall {
+	pid_t tid;
+	long nr;
+};
+
+static int unit_is_in_syscall(void *p)
+{
+	struct unit_in_syscall *s = p;
+
+	return task_syscall(s->tid) == s->nr;
+}
+
+void unit_wait_in_syscall(const struct unit_target *t, long nr)
+{
+	struct unit_in_syscall s = { t->tid, nr };
+	char diag[512];
+
+	if (wait_until(unit_is_in_syscall, &s, UNIT_WAIT_MS))
+		return;
+	task_diagnose(t->tid, diag, sizeof diag);
+	ck_abort_msg("target never blocked in syscall %ld within %d ms: %s", nr,
+		     UNIT_WAIT_MS, diag);
+}
+
+void *unit_join(struct unit_target *t)
+{
+	struct timespec ts;
+	char diag[512];
+	void *ret = NULL;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += UNIT_WAIT_MS / 1000;
+	if (pthread_timedjoin_np(t->th, &ret, &ts) == 0)
+		return ret;
+	task_diagnose(t->tid, diag, sizeof diag);
+	ck_abort_msg("target did not exit within %d ms: %s", UNIT_WAIT_MS, diag);
+	return NULL;
+}
+
+void unit_flag_set(volatile int *flag)
+{
+	__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, flag, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
+}
+
+void unit_flag_wait(volatile int *flag)
+{
+	while (!__atomic_load_n(flag, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, flag, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+static int unit_flag_is_set(void *p)
+{
+	return __atomic_load_n((volatile int *)p, __ATOMIC_SEQ_CST) != 0;
+}
+
+int unit_flag_wait_bounded(volatile int *flag, int timeout_ms)
+{
+	return wait_until(unit_flag_is_set, (void *)flag, timeout_ms);
+}
+
+uint64_t unit_sigpending(const struct unit_target *t)
+{
+	uint64_t mask = 0;
+
+	task_sigpending(t->tid, &mask);
+	return mask;
+}
+
+struct unit_sig {
+	const struct unit_target *t;
+	int sig;
+};
+
+static int unit_sig_is_pending(void *p)
+{
+	struct unit_sig *s = p;
+
+	return (unit_sigpending(s->t) >> (s->sig - 1)) & 1;
+}
+
+int unit_wait_sigpending(const struct unit_target *t, int sig)
+{
+	struct unit_sig s = { t, sig };
+
+	return wait_until(unit_sig_is_pending, &s, UNIT_WAIT_MS);
+}

@@ -1,0 +1,54 @@
+/*
+ * unit.h - helpers shared by libcp's Check tests: start a target thread,
+ * wait (bounded) until it is blocked in a given syscall, handshakes.
+ * Waiting is always for a state the kernel reports, never a sleep.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#define _GNU_SOURCE
+#include <check.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define UNIT_WAIT_MS 5000
+
+/* A target thread and what it reports back. */
+struct unit_target {
+	pthread_t th;
+	volatile pid_t tid;
+	volatile int cleanup_ran;
+	volatile long result;     /* what the cancellation point returned */
+	volatile int returned;    /* it did return (the call completed) */
+	volatile int saved_errno;
+	volatile long aux;         /* one more observation, test-specific */
+	void *arg;
+};
+
+/* Start fn(target) in a new thread; returns once its tid is known. */
+void unit_start(struct unit_target *t, void (*fn)(struct unit_target *));
+
+/* Block until the target is in syscall nr (per /proc), or fail the test. */
+void unit_wait_in_syscall(const struct unit_target *t, long nr);
+
+/* Join with a bound; fails the test (with a diagnosis) on a hang.
+ * Returns the thread's exit value. */
+void *unit_join(struct unit_target *t);
+
+/* Simple futex-backed flag: set() wakes everyone blocked in wait(). */
+void unit_flag_set(volatile int *flag);
+void unit_flag_wait(volatile int *flag);   /* async-signal-safe */
+int unit_flag_wait_bounded(volatile int *flag, int timeout_ms);
+
+/* Pending signals of the target thread (bit sig-1). */
+uint64_t unit_sigpending(const struct unit_target *t);
+
+/* Wait (bounded) until signal sig is pending for the target; 1 if so. */
+int unit_wait_sigpending(const struct unit_target *t, int sig);
+
+/* Suites, one file each. */
+Suite *unit_suite_cancel(void);
+Suite *unit_suite_signals(void);
+
+#endif

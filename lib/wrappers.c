@@ -1,0 +1,89 @@
+/*
+ * wrappers.c - cancellation points with libc signatures.  Each is the
+ * cancellable syscall plus cp_ret(), the single -errno -> errno step.
+ */
+#define _GNU_SOURCE
+#include "cp_internal.h"
+
+#include <cp.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+#define CP_CALL(nr, a1, a2, a3, a4, a5, a6) \
+	cp_ret(cp_syscall((nr), (long)(a1), (long)(a2), (long)(a3), \
+			  (long)(a4), (long)(a5), (long)(a6)))
+
+ssize_t cp_read(int fd, void *buf, size_t count)
+{
+	return CP_CALL(SYS_read, fd, buf, count, 0, 0, 0);
+}
+
+ssize_t cp_write(int fd, const void *buf, size_t count)
+{
+	return CP_CALL(SYS_write, fd, buf, count, 0, 0, 0);
+}
+
+/* The mode argument exists only when the flags say a file may be made. */
+static mode_t cp_open_mode(int flags, va_list ap)
+{
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		return va_arg(ap, mode_t);
+	return 0;
+}
+
+int cp_openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = cp_open_mode(flags, ap);
+	va_end(ap);
+	return CP_CALL(SYS_openat, dirfd, path, flags, mode, 0, 0);
+}
+
+int cp_open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = cp_open_mode(flags, ap);
+	va_end(ap);
+	return CP_CALL(SYS_openat, AT_FDCWD, path, flags, mode, 0, 0);
+}
+
+int cp_close(int fd)
+{
+	return CP_CALL(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+int cp_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
+{
+	return CP_CALL(SYS_accept4, fd, addr, addrlen, flags, 0, 0);
+}
+
+ssize_t cp_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	return CP_CALL(SYS_recvmsg, fd, msg, flags, 0, 0, 0);
+}
+
+/* Through ppoll: every architecture has it, not all have poll. */
+int cp_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (long)(timeout % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	return CP_CALL(SYS_ppoll, fds, nfds, tsp, NULL, _NSIG / 8, 0);
+}
+
+int cp_nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return CP_CALL(SYS_nanosleep, req, rem, 0, 0, 0, 0);
+}

@@ -1,0 +1,100 @@
+#define _GNU_SOURCE
+#include "notify.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
+#endif
+
+/* libseccomp 2.5 can only export BPF to a file descriptor: go through a
+ * memfd and read the program back. */
+static int notify_export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	int fd = memfd_create("cpstorm-bpf", MFD_CLOEXEC);
+	off_t len;
+	int rc = -ENOMEM;
+
+	if (fd < 0)
+		return -errno;
+	if ((rc = seccomp_export_bpf(ctx, fd)) < 0)
+		goto out;
+	len = lseek(fd, 0, SEEK_END);
+	prog->len = (unsigned short)(len / sizeof(struct sock_filter));
+	prog->filter = malloc((size_t)len);
+	rc = -ENOMEM;
+	if (!prog->filter)
+		goto out;
+	rc = pread(fd, prog->filter, (size_t)len, 0) == len ? 0 : -EIO;
+out:
+	close(fd);
+	return rc;
+}
+
+int notify_install(long nr, uint64_t arg0)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	struct sock_fprog prog = { 0 };
+	int rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)nr, 1,
+			      SCMP_A0(SCMP_CMP_EQ, arg0));
+	if (rc == 0)
+		rc = notify_export(ctx, &prog);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return rc;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		rc = -errno;
+	else
+		rc = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+				  &prog);
+	if (rc < 0)
+		rc = -errno;
+	free(prog.filter);
+	return rc;
+}
+
+int notify_recv(int listener, struct seccomp_notif *n)
+{
+	memset(n, 0, sizeof *n);
+	while (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+int notify_reply_fd(int listener, uint64_t id, int srcfd)
+{
+	struct seccomp_notif_addfd add = {
+		.id = id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (uint32_t)srcfd,
+	};
+	int fd = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int notify_reply_val(int listener, uint64_t id, int64_t val, int error)
+{
+	struct seccomp_notif_resp resp = { .id = id, .val = val, .error = error };
+
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) ? -errno : 0;
+}
