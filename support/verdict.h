@@ -28,6 +28,11 @@ enum verdict {
 /* Identify the running case for every later verdict line. */
 void verdict_begin(const char *case_name, const char *backend_name);
 
+/* ctest mode (--expect): the exit status is 0 when the verdict is `v`
+ * (or, with any=1, pass or fail), 1 otherwise; skip and error keep 77 and
+ * 2.  The printed verdict is always the real one. */
+void verdict_expect(enum verdict v, int any);
+
 /* Add a measurement printed as key=value before detail. */
 void verdict_metric(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -52,5 +57,9 @@ int wait_until(int (*cond)(void *arg), void *arg, int timeout_ms);
  */
 void watchdog_start(int seconds, pid_t tid, enum verdict on_timeout,
 		    const char *what);
+
+/* Point the watchdog's diagnosis at another thread (e.g. once the target
+ * thread exists). */
+void watchdog_watch(pid_t tid);
 
 #endif

@@ -1,0 +1,191 @@
+/*
+ * Description: nested-handler-not-lost — a cancellation requested while an
+ * unrelated signal handler runs on top of a blocked cancellation point must
+ * neither act inside that handler nor be lost.
+ *
+ * The race: the thread is blocked in read(); SIGUSR1 arrives and its
+ * handler runs (the read will be restarted, SA_RESTART).  The cancel
+ * request lands now.  Acting at once would cancel the handler
+ * asynchronously, in the middle of code that is only async-signal-safe
+ * (classic glibc: the handler inherits the asynchronous type of the
+ * cancellation point).  Declining and forgetting leaves the thread blocked
+ * in the restarted read forever (the seed's "noretry").
+ *
+ * The interleaving, forced by handshakes: the supervisor waits until /proc
+ * shows the target in read, sends SIGUSR1, waits until the handler says it
+ * has started (the handler then blocks on a futex), requests cancellation,
+ * waits until the cancel signal has been taken by the thread or is held
+ * pending behind a blocked mask (per /proc), then releases the handler.
+ *
+ * Correct: the cleanup handler does not run while the SIGUSR1 handler is
+ * active, and runs promptly after it returns (the restarted read is
+ * cancelled).  The time from release to cleanup is reported as latency_us.
+ */
+#define _GNU_SOURCE
+#include <case.h>
+#include <procfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct backend *be;
+static int pipefd[2];
+static volatile int in_handler, handler_entered, handler_release;
+static volatile int cleanup_ran, cleanup_in_handler;
+static struct timespec cleanup_at;
+static volatile pid_t target_tid;
+
+static void flag_set(volatile int *f)
+{
+	__atomic_store_n(f, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, f, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
+}
+
+/* Raw futex wait: async-signal-safe and not a cancellation point in any
+ * backend, so only an asynchronous cancellation can end it early. */
+static void flag_wait(volatile int *f)
+{
+	while (!__atomic_load_n(f, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, f, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+static int flag_is_set(void *f)
+{
+	return __atomic_load_n((volatile int *)f, __ATOMIC_SEQ_CST) != 0;
+}
+
+static void holding_handler(int sig)
+{
+	(void)sig;
+	in_handler = 1;
+	flag_set(&handler_entered);
+	flag_wait(&handler_release);
+	in_handler = 0;
+}
+
+static void case_cleanup(void *p)
+{
+	(void)p;
+	clock_gettime(CLOCK_MONOTONIC, &cleanup_at);
+	cleanup_in_handler = in_handler;
+	flag_set(&cleanup_ran);
+}
+
+static void *case_target_main(void *p)
+{
+	char c;
+
+	(void)p;
+	target_tid = (pid_t)syscall(SYS_gettid);
+	pthread_cleanup_push(case_cleanup, NULL);
+	be->read(pipefd[0], &c, 1);
+	be->testcancel();
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+static int case_in_read(void *p)
+{
+	(void)p;
+	return target_tid && task_syscall(target_tid) == SYS_read;
+}
+
+/* Where did the cancel signal go?  The cancel call has returned, so any
+ * signal it sends is already queued.  Settled means: it acted (cleanup
+ * ran), or it was taken (nothing but SIGUSR1 pending any more), or it is
+ * held: pending and blocked, i.e. re-raised behind the handler's mask.  A
+ * signal pending but not blocked is still on its way: keep waiting. */
+static int case_settled(void *p)
+{
+	uint64_t pending = 0, blocked = 0, other;
+
+	(void)p;
+	if (cleanup_ran)
+		return 1;
+	if (task_sigpending(target_tid, &pending) ||
+	    task_sigblocked(target_tid, &blocked))
+		return 0;
+	other = pending & ~(1ULL << (SIGUSR1 - 1));
+	return other == 0 || (other & blocked) == other;
+}
+
+static void case_setup(pthread_t *th)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = holding_handler;
+	sa.sa_flags = SA_RESTART;
+	if (pipe2(pipefd, O_CLOEXEC) || sigaction(SIGUSR1, &sa, NULL) ||
+	    pthread_create(th, NULL, case_target_main, NULL))
+		verdict_exit(VERDICT_ERROR, "setup: %s", strerror(errno));
+	if (!wait_until(case_in_read, NULL, 5000))
+		verdict_exit(VERDICT_ERROR, "target never blocked in read");
+	watchdog_watch(target_tid);
+	pthread_kill(*th, SIGUSR1);
+	if (!wait_until(flag_is_set, (void *)&handler_entered, 5000))
+		verdict_exit(VERDICT_ERROR, "SIGUSR1 handler never started");
+}
+
+static long elapsed_us(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000L +
+	       (b->tv_nsec - a->tv_nsec) / 1000L;
+}
+
+/* The cancellation was lost: say where the thread is, then unblock it so
+ * the process can end (its next cancellation point acts). */
+static _Noreturn void case_lost(pthread_t th)
+{
+	struct timespec ts;
+	char diag[512];
+
+	task_diagnose(target_tid, diag, sizeof diag);
+	if (write(pipefd[1], "x", 1) == 1) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		pthread_timedjoin_np(th, NULL, &ts);
+	}
+	verdict_exit(VERDICT_FAIL, "cancellation lost: still blocked 5 s after "
+		     "the handler returned; %s", diag);
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec released;
+	pthread_t th;
+	void *ret;
+
+	be = case_start(argc, argv, "nested-handler-not-lost");
+	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
+		       "nested-handler-not-lost");
+	case_warm_unwinder(be);   /* latency_us measures cancellation only */
+	case_setup(&th);
+	if (be->cancel(th))
+		verdict_exit(VERDICT_ERROR, "cancel failed");
+	if (!wait_until(case_settled, NULL, 5000))
+		verdict_exit(VERDICT_ERROR, "cancel signal neither taken nor "
+			     "held within 5 s");
+	if (cleanup_ran && cleanup_in_handler)
+		verdict_exit(VERDICT_FAIL, "cancellation acted inside the "
+			     "SIGUSR1 handler (asynchronously)");
+	clock_gettime(CLOCK_MONOTONIC, &released);
+	flag_set(&handler_release);
+	if (!wait_until(flag_is_set, (void *)&cleanup_ran, 5000))
+		case_lost(th);
+	pthread_join(th, &ret);
+	if (cleanup_in_handler)
+		verdict_exit(VERDICT_FAIL, "cancellation acted inside the "
+			     "SIGUSR1 handler (asynchronously)");
+	verdict_metric("latency_us", "%ld", elapsed_us(&released, &cleanup_at));
+	if (ret != PTHREAD_CANCELED)
+		verdict_exit(VERDICT_FAIL, "thread ended without being cancelled");
+	verdict_exit(VERDICT_PASS, "not acted inside the handler; acted %ld us "
+		     "after it returned", elapsed_us(&released, &cleanup_at));
+}

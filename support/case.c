@@ -1,0 +1,82 @@
+/* case.c - the shared command line of the cases. */
+#define _GNU_SOURCE
+#include "case.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Noreturn void case_usage(const char *name, const char *why)
+{
+	if (why)
+		fprintf(stderr, "case-%s: %s (try --help)\n", name, why);
+	else
+		printf("usage: case-%s [--backend NAME] [--expect pass|fail|any]\n"
+		       "backends: %s\n"
+		       "exit: 0 pass, 1 fail, 2 error, 77 skip; with --expect, "
+		       "0 when the verdict is the expected one\n",
+		       name, backend_names());
+	exit(why ? 2 : 0);
+}
+
+static void case_parse_expect(const char *name, const char *arg)
+{
+	if (!strcmp(arg, "pass"))
+		verdict_expect(VERDICT_PASS, 0);
+	else if (!strcmp(arg, "fail"))
+		verdict_expect(VERDICT_FAIL, 0);
+	else if (!strcmp(arg, "any"))
+		verdict_expect(VERDICT_PASS, 1);
+	else
+		case_usage(name, "--expect takes pass, fail or any");
+}
+
+const struct backend *case_start(int argc, char **argv, const char *case_name)
+{
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *backend = "cp";
+	const struct backend *be;
+	char err[256];
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'b')
+			backend = optarg;
+		else if (c == 'e')
+			case_parse_expect(case_name, optarg);
+		else if (c == 'h')
+			case_usage(case_name, NULL);
+		else
+			case_usage(case_name, "unknown option");
+	}
+	if (optind < argc)
+		case_usage(case_name, "unexpected argument");
+	if (!(be = backend_open(backend, err, sizeof err)))
+		case_usage(case_name, err);
+	verdict_begin(case_name, be->name);
+	return be;
+}
+
+static void *case_warm_main(void *p)
+{
+	const struct backend *be = p;
+
+	be->cancel(pthread_self());
+	be->testcancel();
+	return NULL;
+}
+
+void case_warm_unwinder(const struct backend *be)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, case_warm_main, (void *)be) == 0)
+		pthread_join(th, NULL);
+}
