@@ -1,0 +1,96 @@
+/* storm_report.c - the summary for people and the JSON record. */
+#define _GNU_SOURCE
+#include "storm_report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Which op allocates what a leaked descriptor points at. */
+static const char *storm_leak_op(const char *target)
+{
+	for (unsigned i = 0; i < storm_nops; i++)
+		if (storm_ops[i].leak_kind &&
+		    !strncmp(target, storm_ops[i].leak_kind,
+			     strlen(storm_ops[i].leak_kind)))
+			return storm_ops[i].name;
+	return "unknown";
+}
+
+static void storm_leaks_by_op(const struct fd_set_snapshot *leaked,
+			      unsigned *by_op, unsigned *unknown)
+{
+	memset(by_op, 0, storm_nops * sizeof *by_op);
+	*unknown = 0;
+	for (size_t i = 0; i < leaked->n; i++) {
+		const char *op = storm_leak_op(leaked->e[i].target);
+		unsigned j;
+
+		for (j = 0; j < storm_nops && strcmp(op, storm_ops[j].name); j++)
+			;
+		if (j < storm_nops)
+			by_op[j]++;
+		else
+			(*unknown)++;
+	}
+}
+
+static void storm_json(FILE *f, const struct storm_result *r)
+{
+	const struct storm_config *c = storm_cfg;
+	unsigned by_op[16], unknown;
+
+	storm_leaks_by_op(r->leaked, by_op, &unknown);
+	fprintf(f, "{\"backend\":\"%s\",\"seed\":%llu,\"threads\":%u,"
+		"\"cancellers\":%u,\"duration_s\":%.3f,\"cancellations\":%llu,"
+		"\"per_second\":%.1f,\"leaked_fds\":%zu,\"lost\":%llu,"
+		"\"not_cancelled\":%llu,\"spurious_eintr\":%llu,\"ops\":{",
+		c->be->name, (unsigned long long)c->seed, c->threads,
+		c->cancellers, r->elapsed_s,
+		(unsigned long long)storm_counts.cancellations,
+		storm_counts.cancellations / r->elapsed_s, r->leaked->n,
+		(unsigned long long)storm_counts.lost,
+		(unsigned long long)storm_counts.not_cancelled,
+		(unsigned long long)storm_counts.spurious_eintr);
+	for (unsigned i = 0; i < storm_nops; i++)
+		fprintf(f, "%s\"%s\":{\"runs\":%llu,\"cancelled_in\":%llu,"
+			"\"leaked\":%u}", i ? "," : "", storm_ops[i].name,
+			(unsigned long long)storm_counts.op_runs[i],
+			(unsigned long long)storm_counts.op_cancelled[i], by_op[i]);
+	fprintf(f, "},\"leaked_unattributed\":%u}\n", unknown);
+}
+
+void storm_report(const struct storm_result *r)
+{
+	char what[1024];
+
+	fds_describe(r->leaked, what, sizeof what);
+	printf("storm: backend %s, seed %llu, %u threads, %u cancellers, %.1f s\n",
+	       storm_cfg->be->name, (unsigned long long)storm_cfg->seed,
+	       storm_cfg->threads, storm_cfg->cancellers, r->elapsed_s);
+	printf("storm: %llu cancellations (%.0f/s), %llu lost, %llu not "
+	       "cancelled, %llu spurious EINTR\n",
+	       (unsigned long long)storm_counts.cancellations,
+	       storm_counts.cancellations / r->elapsed_s,
+	       (unsigned long long)storm_counts.lost,
+	       (unsigned long long)storm_counts.not_cancelled,
+	       (unsigned long long)storm_counts.spurious_eintr);
+	for (unsigned i = 0; i < storm_nops; i++)
+		printf("storm:   op %-12s %10llu runs, %8llu cancelled inside\n",
+		       storm_ops[i].name,
+		       (unsigned long long)storm_counts.op_runs[i],
+		       (unsigned long long)storm_counts.op_cancelled[i]);
+	printf("storm: leaked fds: %zu%s%s\n", r->leaked->n,
+	       r->leaked->n ? ": " : "", what);
+	if (storm_cfg->json_path) {
+		FILE *f = fopen(storm_cfg->json_path, "a");
+
+		if (f) {
+			storm_json(f, r);
+			fclose(f);
+		} else {
+			perror(storm_cfg->json_path);
+		}
+	}
+	storm_json(stdout, r);
+	fflush(stdout);
+}

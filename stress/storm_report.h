@@ -1,0 +1,17 @@
+#ifndef STORM_REPORT_H
+#define STORM_REPORT_H
+
+#include "storm.h"
+
+#include <procfs.h>
+
+struct storm_result {
+	double elapsed_s;
+	const struct fd_set_snapshot *leaked;
+};
+
+/* Human summary, then the JSON record as the last stdout line (and
+ * appended to --json FILE). */
+void storm_report(const struct storm_result *r);
+
+#endif

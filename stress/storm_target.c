@@ -1,0 +1,97 @@
+/* storm_target.c - target threads and their slots. */
+#define _GNU_SOURCE
+#include "storm.h"
+#include "storm_rng.h"
+
+#include <errno.h>
+#include <time.h>
+
+#define STORM_STACK (64 * 1024)
+
+static unsigned storm_weight_total(void)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < storm_nops; i++)
+		w += storm_ops[i].weight;
+	return w;
+}
+
+static int storm_pick_op(uint64_t *rng)
+{
+	unsigned r = (unsigned)storm_rng_below(rng, storm_weight_total());
+
+	for (unsigned i = 0; i < storm_nops; i++) {
+		if (r < storm_ops[i].weight)
+			return (int)i;
+		r -= storm_ops[i].weight;
+	}
+	return 0;
+}
+
+/* Runs during cancellation: attribute it to the op it interrupted. */
+static void storm_target_cancelled(void *p)
+{
+	struct storm_slot *s = p;
+
+	if (s->op >= 0)
+		storm_add(&storm_counts.op_cancelled[s->op], 1);
+}
+
+static void *storm_target_main(void *p)
+{
+	struct storm_slot *s = p;
+	const struct backend *be = storm_cfg->be;
+	uint64_t rng = storm_rng_stream(storm_cfg->seed, STORM_RNG_TARGET,
+					((uint64_t)s->index << 32) ^ s->generation);
+
+	pthread_cleanup_push(storm_target_cancelled, s);
+	for (;;) {
+		int op = storm_pick_op(&rng);
+
+		s->op = op;
+		storm_ops[op].run(be, &rng);
+		s->op = -1;
+		storm_add(&storm_counts.op_runs[op], 1);
+		be->testcancel();
+	}
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+int storm_slot_spawn(struct storm_slot *s)
+{
+	pthread_attr_t attr;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, STORM_STACK);
+	s->op = -1;
+	s->generation++;
+	err = pthread_create(&s->th, &attr, storm_target_main, s);
+	pthread_attr_destroy(&attr);
+	s->live = err == 0;
+	return err;
+}
+
+/* Join the slot's thread within timeout_ms.  0: joined (counted), 1: not
+ * joined in time (the cancellation was lost; the thread stays). */
+int storm_slot_reap(struct storm_slot *s, int timeout_ms)
+{
+	struct timespec ts;
+	void *ret;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	if (pthread_timedjoin_np(s->th, &ret, &ts) == ETIMEDOUT)
+		return 1;
+	s->live = 0;
+	storm_add(ret == PTHREAD_CANCELED ? &storm_counts.cancellations
+					  : &storm_counts.not_cancelled, 1);
+	return 0;
+}
