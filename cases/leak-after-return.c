@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <case.h>
+#include <handshake.h>
 #include <notify.h>
 #include <procfs.h>
 
@@ -131,12 +132,9 @@ static int case_race(struct case_target *t)
 
 static void case_join(struct case_target *t, void **ret)
 {
-	struct timespec ts;
 	char diag[512];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 5;
-	if (pthread_timedjoin_np(t->th, ret, &ts) == 0)
+	if (join_bounded(t->th, ret, 5000) == 0)
 		return;
 	task_diagnose(t->tid, diag, sizeof diag);
 	verdict_exit(VERDICT_FAIL, "target still alive 5 s after openat "

@@ -23,11 +23,11 @@
  */
 #define _GNU_SOURCE
 #include <case.h>
+#include <handshake.h>
 #include <procfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -40,25 +40,6 @@ static volatile int in_handler, handler_entered, handler_release;
 static volatile int cleanup_ran, cleanup_in_handler;
 static struct timespec cleanup_at;
 static volatile pid_t target_tid;
-
-static void flag_set(volatile int *f)
-{
-	__atomic_store_n(f, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, f, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
-}
-
-/* Raw futex wait: async-signal-safe and not a cancellation point in any
- * backend, so only an asynchronous cancellation can end it early. */
-static void flag_wait(volatile int *f)
-{
-	while (!__atomic_load_n(f, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, f, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-}
-
-static int flag_is_set(void *f)
-{
-	return __atomic_load_n((volatile int *)f, __ATOMIC_SEQ_CST) != 0;
-}
 
 static void holding_handler(int sig)
 {
@@ -143,15 +124,11 @@ static long elapsed_us(const struct timespec *a, const struct timespec *b)
  * the process can end (its next cancellation point acts). */
 static _Noreturn void case_lost(pthread_t th)
 {
-	struct timespec ts;
 	char diag[512];
 
 	task_diagnose(target_tid, diag, sizeof diag);
-	if (write(pipefd[1], "x", 1) == 1) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
-		pthread_timedjoin_np(th, NULL, &ts);
-	}
+	if (write(pipefd[1], "x", 1) == 1)
+		join_bounded(th, NULL, 5000);
 	verdict_exit(VERDICT_FAIL, "cancellation lost: still blocked 5 s after "
 		     "the handler returned; %s", diag);
 }

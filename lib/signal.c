@@ -141,6 +141,13 @@ static void cp_install_handler(void)
 		       strerror(errno));
 }
 
+/* A child of fork() has only the forking thread and no pending signals:
+ * a cancel signal that was in flight to it never arrives there. */
+static void cp_atfork_child(void)
+{
+	cp_self.sig_in_flight = 0;
+}
+
 static void cp_init_once(void)
 {
 	const char *env = getenv("CP_STRATEGY");
@@ -150,6 +157,7 @@ static void cp_init_once(void)
 		       env);
 	cp_sig = cp_pick_signal();
 	cp_install_handler();
+	pthread_atfork(NULL, NULL, cp_atfork_child);
 	if (cp_arch_syscall6(SYS_membarrier,
 			     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0,
 			     0, 0) == 0)

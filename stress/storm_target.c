@@ -3,8 +3,7 @@
 #include "storm.h"
 #include "storm_rng.h"
 
-#include <errno.h>
-#include <time.h>
+#include <handshake.h>
 
 #define STORM_STACK (64 * 1024)
 
@@ -78,17 +77,9 @@ int storm_slot_spawn(struct storm_slot *s)
  * joined in time (the cancellation was lost; the thread stays). */
 int storm_slot_reap(struct storm_slot *s, int timeout_ms)
 {
-	struct timespec ts;
 	void *ret;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	if (pthread_timedjoin_np(s->th, &ret, &ts) == ETIMEDOUT)
+	if (join_bounded(s->th, &ret, timeout_ms))
 		return 1;
 	s->live = 0;
 	storm_add(ret == PTHREAD_CANCELED ? &storm_counts.cancellations

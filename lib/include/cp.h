@@ -39,7 +39,10 @@ extern "C" {
 
 /* Request cancellation of thread t (PTHREAD_CANCEL_* semantics: acted on
  * at t's next cp_ cancellation point while enabled, or at once when t's
- * type is asynchronous).  Returns 0 or an errno value, like pthread_cancel. */
+ * type is asynchronous).  Returns 0 or an errno value, like pthread_cancel.
+ * As with pthread_cancel, t must not have been joined or detached-and-
+ * exited: its thread-local state is written directly.  The cancel signal
+ * must not be blocked in t while it waits in a cancellation point. */
 int cp_cancel(pthread_t t);
 
 /* A cancellation point that does nothing else. */

@@ -65,7 +65,7 @@ static volatile int go;
 static void body_wait_then_write(struct unit_target *t)
 {
 	pthread_cleanup_push(unit_cleanup, t);
-	unit_flag_wait(&go);
+	flag_wait(&go);
 	t->result = cp_write(pipefd[1], "x", 1);
 	t->returned = 1;
 	pthread_cleanup_pop(0);
@@ -78,7 +78,7 @@ START_TEST(before_syscall_remote)
 	go = 0;
 	unit_start(&t, body_wait_then_write);
 	ck_assert_int_eq(cp_cancel(t.th), 0);
-	unit_flag_set(&go);
+	flag_set(&go);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(t.returned, 0);
 	ck_assert_int_eq(pipe_bytes(), 0);
@@ -119,7 +119,7 @@ static volatile int listener = -1, listener_ready;
 static void body_notified_syscall(struct unit_target *t)
 {
 	listener = notify_install(SYS_getpgid, UNIT_MAGIC_PID);
-	unit_flag_set(&listener_ready);
+	flag_set(&listener_ready);
 	if (listener < 0)
 		return;
 	pthread_cleanup_push(unit_cleanup, t);
@@ -136,7 +136,7 @@ START_TEST(completed_syscall_defers)
 
 	listener_ready = 0;
 	unit_start(&t, body_notified_syscall);
-	unit_flag_wait(&listener_ready);
+	flag_wait(&listener_ready);
 	ck_assert_msg(listener >= 0, "seccomp user notification with "
 		      "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
 		      strerror(-listener));
@@ -159,7 +159,7 @@ static void body_disabled(struct unit_target *t)
 	int old;
 
 	cp_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	unit_flag_wait(&go);
+	flag_wait(&go);
 	cp_testcancel();
 	t->result = cp_write(pipefd[1], "x", 1);
 	cp_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
@@ -176,7 +176,7 @@ START_TEST(disable_defers_until_enable)
 	go = 0;
 	unit_start(&t, body_disabled);
 	cp_cancel(t.th);
-	unit_flag_set(&go);
+	flag_set(&go);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(t.returned, 1);
 	ck_assert_int_eq(t.result, 1);
@@ -191,7 +191,7 @@ static void body_async_spin(struct unit_target *t)
 {
 	cp_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
 	pthread_cleanup_push(unit_cleanup, t);
-	unit_flag_set(&go);
+	flag_set(&go);
 	for (;;)
 		__asm__ volatile("" ::: "memory");
 	pthread_cleanup_pop(0);
@@ -203,7 +203,7 @@ START_TEST(async_acts_in_compute_loop)
 
 	go = 0;
 	unit_start(&t, body_async_spin);
-	unit_flag_wait(&go);
+	flag_wait(&go);
 	cp_cancel(t.th);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(t.cleanup_ran, 1);

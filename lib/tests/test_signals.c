@@ -43,7 +43,7 @@ static void install(int sig, void (*fn)(int), int flags)
 static void count_handler(int sig)
 {
 	(void)sig;
-	unit_flag_set(&handler_runs);
+	flag_set(&handler_runs);
 }
 
 /* An unrelated handler that holds the thread until released: the
@@ -52,8 +52,8 @@ static void holding_handler(int sig)
 {
 	(void)sig;
 	in_handler = 1;
-	unit_flag_set(&handler_entered);
-	unit_flag_wait(&handler_release);
+	flag_set(&handler_entered);
+	flag_wait(&handler_release);
 	in_handler = 0;
 }
 
@@ -93,7 +93,7 @@ START_TEST(nested_handler_defers_then_acts)
 		      "the declined request was not re-raised (not pending), "
 		      "cleanup_ran=%d", t.cleanup_ran);
 	ck_assert_int_eq(t.cleanup_ran, 0);
-	unit_flag_set(&handler_release);
+	flag_set(&handler_release);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(t.aux, 0);
 	ck_assert_int_eq(t.returned, 0);

@@ -1,6 +1,6 @@
 #include "unit.h"
 
-#include <linux/futex.h>
+#include <handshake.h>
 #include <procfs.h>
 #include <stdio.h>
 #include <sys/syscall.h>
@@ -21,7 +21,7 @@ static void *unit_trampoline(void *p)
 	void (*fn)(struct unit_target *) = a->fn;
 
 	t->tid = (pid_t)syscall(SYS_gettid);
-	unit_flag_set(&a->started);
+	flag_set(&a->started);
 	fn(t);
 	return t;
 }
@@ -31,7 +31,7 @@ void unit_start(struct unit_target *t, void (*fn)(struct unit_target *))
 	struct unit_start_arg a = { .t = t, .fn = fn };
 
 	ck_assert_int_eq(pthread_create(&t->th, NULL, unit_trampoline, &a), 0);
-	unit_flag_wait(&a.started);
+	flag_wait(&a.started);
 }
 
 struct unit_in_syscall {
@@ -60,39 +60,19 @@ void unit_wait_in_syscall(const struct unit_target *t, long nr)
 
 void *unit_join(struct unit_target *t)
 {
-	struct timespec ts;
 	char diag[512];
 	void *ret = NULL;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += UNIT_WAIT_MS / 1000;
-	if (pthread_timedjoin_np(t->th, &ret, &ts) == 0)
+	if (join_bounded(t->th, &ret, UNIT_WAIT_MS) == 0)
 		return ret;
 	task_diagnose(t->tid, diag, sizeof diag);
 	ck_abort_msg("target did not exit within %d ms: %s", UNIT_WAIT_MS, diag);
 	return NULL;
 }
 
-void unit_flag_set(volatile int *flag)
-{
-	__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, flag, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL, NULL, 0);
-}
-
-void unit_flag_wait(volatile int *flag)
-{
-	while (!__atomic_load_n(flag, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, flag, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-}
-
-static int unit_flag_is_set(void *p)
-{
-	return __atomic_load_n((volatile int *)p, __ATOMIC_SEQ_CST) != 0;
-}
-
 int unit_flag_wait_bounded(volatile int *flag, int timeout_ms)
 {
-	return wait_until(unit_flag_is_set, (void *)flag, timeout_ms);
+	return wait_until(flag_is_set, (void *)flag, timeout_ms);
 }
 
 uint64_t unit_sigpending(const struct unit_target *t)

@@ -8,6 +8,7 @@
 
 #define _GNU_SOURCE
 #include <check.h>
+#include <handshake.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,9 +37,7 @@ void unit_wait_in_syscall(const struct unit_target *t, long nr);
  * Returns the thread's exit value. */
 void *unit_join(struct unit_target *t);
 
-/* Simple futex-backed flag: set() wakes everyone blocked in wait(). */
-void unit_flag_set(volatile int *flag);
-void unit_flag_wait(volatile int *flag);   /* async-signal-safe */
+/* flag_wait (support/handshake.h) with the unit tests' bound. */
 int unit_flag_wait_bounded(volatile int *flag, int timeout_ms);
 
 /* Pending signals of the target thread (bit sig-1). */

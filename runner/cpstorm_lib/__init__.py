@@ -1,0 +1,10 @@
+"""cpstorm_lib: the pieces behind runner/cpstorm, one job per module.
+
+errors  - UserError: one-line message, exit 2
+deps    - find missing Debian packages, install them as root
+build   - configure and build with cmake, find the case binaries
+proc    - run one program in its own process group under a timeout
+verdict - turn a case's verdict line and exit status into a cell
+storm   - run the storm and turn its JSON record into a cell
+report  - the verdict table, the details, the JSON Lines file
+"""
