@@ -53,7 +53,9 @@ struct storm_counts {
 	uint64_t not_cancelled;   /* joined with another value */
 	uint64_t lost;            /* not joined within the bound */
 	uint64_t spurious_eintr;  /* a call returned EINTR: nobody else signals */
-	uint64_t op_runs[16];
+	uint64_t fd_table_full;   /* EMFILE: leaks filled the table, so the
+				   * leak count is a lower bound */
+	uint64_t op_runs[16];     /* completed runs */
 	uint64_t op_cancelled[16];
 };
 

@@ -35,6 +35,8 @@ void storm_note_result(long r)
 {
 	if (r < 0 && errno == EINTR)
 		storm_add(&storm_counts.spurious_eintr, 1);
+	if (r < 0 && (errno == EMFILE || errno == ENFILE))
+		storm_add(&storm_counts.fd_table_full, 1);
 }
 
 /* Release with cancellation disabled: close is a cancellation point in

@@ -43,27 +43,53 @@ static void storm_json(FILE *f, const struct storm_result *r)
 	fprintf(f, "{\"backend\":\"%s\",\"seed\":%llu,\"threads\":%u,"
 		"\"cancellers\":%u,\"duration_s\":%.3f,\"cancellations\":%llu,"
 		"\"per_second\":%.1f,\"leaked_fds\":%zu,\"lost\":%llu,"
-		"\"not_cancelled\":%llu,\"spurious_eintr\":%llu,\"ops\":{",
+		"\"not_cancelled\":%llu,\"spurious_eintr\":%llu,"
+		"\"fd_table_full\":%llu,\"ops\":{",
 		c->be->name, (unsigned long long)c->seed, c->threads,
 		c->cancellers, r->elapsed_s,
 		(unsigned long long)storm_counts.cancellations,
 		storm_counts.cancellations / r->elapsed_s, r->leaked->n,
 		(unsigned long long)storm_counts.lost,
 		(unsigned long long)storm_counts.not_cancelled,
-		(unsigned long long)storm_counts.spurious_eintr);
+		(unsigned long long)storm_counts.spurious_eintr,
+		(unsigned long long)storm_counts.fd_table_full);
 	for (unsigned i = 0; i < storm_nops; i++)
-		fprintf(f, "%s\"%s\":{\"runs\":%llu,\"cancelled_in\":%llu,"
+		fprintf(f, "%s\"%s\":{\"completed\":%llu,\"cancelled_in\":%llu,"
 			"\"leaked\":%u}", i ? "," : "", storm_ops[i].name,
 			(unsigned long long)storm_counts.op_runs[i],
 			(unsigned long long)storm_counts.op_cancelled[i], by_op[i]);
 	fprintf(f, "},\"leaked_unattributed\":%u}\n", unknown);
 }
 
+/* "recvmsg-scm 2170, openat 3 (e.g. fd 9 -> anon_inode:[eventfd])" */
+static void storm_leak_summary(const struct fd_set_snapshot *leaked,
+			       char *buf, size_t len)
+{
+	unsigned by_op[16], unknown;
+	size_t used = 0;
+
+	buf[0] = 0;
+	if (!leaked->n)
+		return;
+	storm_leaks_by_op(leaked, by_op, &unknown);
+	for (unsigned i = 0; i < storm_nops; i++)
+		if (by_op[i])
+			used += (size_t)snprintf(buf + used, len - used, "%s%s %u",
+						 used ? ", " : ": ",
+						 storm_ops[i].name, by_op[i]);
+	if (unknown && used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%sunattributed %u",
+					 used ? ", " : ": ", unknown);
+	if (used < len)
+		snprintf(buf + used, len - used, " (e.g. fd %d -> %s)",
+			 leaked->e[0].fd, leaked->e[0].target);
+}
+
 void storm_report(const struct storm_result *r)
 {
-	char what[1024];
+	char what[512];
 
-	fds_describe(r->leaked, what, sizeof what);
+	storm_leak_summary(r->leaked, what, sizeof what);
 	printf("storm: backend %s, seed %llu, %u threads, %u cancellers, %.1f s\n",
 	       storm_cfg->be->name, (unsigned long long)storm_cfg->seed,
 	       storm_cfg->threads, storm_cfg->cancellers, r->elapsed_s);
@@ -75,12 +101,15 @@ void storm_report(const struct storm_result *r)
 	       (unsigned long long)storm_counts.not_cancelled,
 	       (unsigned long long)storm_counts.spurious_eintr);
 	for (unsigned i = 0; i < storm_nops; i++)
-		printf("storm:   op %-12s %10llu runs, %8llu cancelled inside\n",
+		printf("storm:   op %-12s %10llu completed, %8llu cancelled inside\n",
 		       storm_ops[i].name,
 		       (unsigned long long)storm_counts.op_runs[i],
 		       (unsigned long long)storm_counts.op_cancelled[i]);
-	printf("storm: leaked fds: %zu%s%s\n", r->leaked->n,
-	       r->leaked->n ? ": " : "", what);
+	printf("storm: leaked fds: %zu%s\n", r->leaked->n, what);
+	if (storm_counts.fd_table_full)
+		printf("storm: the descriptor table filled up (%llu EMFILE): "
+		       "the leak count is a lower bound\n",
+		       (unsigned long long)storm_counts.fd_table_full);
 	if (storm_cfg->json_path) {
 		FILE *f = fopen(storm_cfg->json_path, "a");
 
