@@ -106,6 +106,7 @@ _Noreturn void cp_act(void)
 	t->disabled = 1;
 	t->async = 0;
 	t->in_cp = 0;
+	cp_retry_stop(t);
 	pthread_exit(PTHREAD_CANCELED);
 }
 

@@ -31,6 +31,9 @@ struct cp_thread {
 	int disabled;   /* PTHREAD_CANCEL_DISABLE in force */
 	int async;      /* PTHREAD_CANCEL_ASYNCHRONOUS in force */
 	int in_cp;      /* inside a cancellable call: a canceller must signal */
+	/* "timer" strategy: the retry timer re-sending the signal. */
+	int retry_armed;
+	int retry_timer;
 };
 
 extern __thread struct cp_thread cp_self
@@ -44,6 +47,7 @@ enum cp_mode {
 	CP_MODE_NORETRY,
 	CP_MODE_ASYNC,
 	CP_MODE_PCSYSCALL,
+	CP_MODE_TIMER,
 };
 extern enum cp_mode cp_mode CP_HIDDEN;
 extern int cp_sig CP_HIDDEN;          /* the cancel signal number */
@@ -69,6 +73,10 @@ static inline void cp_fence_local(void)
 
 /* Wait until an in-flight cancel signal has been delivered (see above). */
 CP_HIDDEN void cp_quiesce(struct cp_thread *t);
+
+/* The timer strategy's retry (retry_timer.c); async-signal-safe. */
+CP_HIDDEN void cp_retry_start(struct cp_thread *t);
+CP_HIDDEN void cp_retry_stop(struct cp_thread *t);
 
 /* Install the handler, pick the signal, strategy and fence (once). */
 CP_HIDDEN void cp_init(void);

@@ -76,7 +76,12 @@ static void cp_on_signal(int sig, siginfo_t *si, void *ctx)
 	(void)si;
 	/* The canceller's signal has arrived: cp_quiesce may go on. */
 	__atomic_store_n(&t->sig_in_flight, 0, __ATOMIC_RELEASE);
-	if (!t->pending || t->disabled)
+	if (!t->pending)
+		goto out;
+	/* Timer ticks are only for a request waiting below a handler. */
+	if (t->retry_armed && !t->in_cp)
+		cp_retry_stop(t);
+	if (t->disabled)
 		goto out;
 	if (t->async)
 		cp_act_async(uc);
@@ -96,9 +101,12 @@ static void cp_on_signal(int sig, siginfo_t *si, void *ctx)
 		cp_arch_set_pc(uc, (uintptr_t)cp_window_landing);
 		goto out;
 	}
-	if (cp_mode == CP_MODE_RERAISE && t->in_cp &&
-	    !cp_pc_after_syscall(cp_arch_pc(uc)))
+	if (!t->in_cp || cp_pc_after_syscall(cp_arch_pc(uc)))
+		goto out;
+	if (cp_mode == CP_MODE_RERAISE)
 		cp_reraise_blocked(uc);
+	else if (cp_mode == CP_MODE_TIMER)
+		cp_retry_start(t);
 out:
 	errno = saved_errno;
 }
@@ -153,7 +161,7 @@ static void cp_init_once(void)
 	const char *env = getenv("CP_STRATEGY");
 
 	if (env && *env && cp_set_strategy(env))
-		cp_die("unknown CP_STRATEGY (use reraise, noretry, async or pcsyscall): ",
+		cp_die("unknown CP_STRATEGY (use reraise, timer, noretry, async or pcsyscall): ",
 		       env);
 	cp_sig = cp_pick_signal();
 	cp_install_handler();

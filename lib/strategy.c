@@ -16,6 +16,7 @@ static const struct {
 	{ "noretry", CP_MODE_NORETRY },
 	{ "async", CP_MODE_ASYNC },
 	{ "pcsyscall", CP_MODE_PCSYSCALL },
+	{ "timer", CP_MODE_TIMER },
 };
 
 int cp_set_strategy(const char *name)

@@ -55,6 +55,7 @@ static const struct backend backend_libc = {
 
 static const struct backend backend_cp[] = {
 	CP_BACKEND("reraise"),
+	CP_BACKEND("timer"),
 	CP_BACKEND("noretry"),
 	CP_BACKEND("async"),
 	CP_BACKEND("pcsyscall"),

@@ -82,6 +82,11 @@ int cp_nanosleep(const struct timespec *req, struct timespec *rem);
  *             lands while another handler runs on top of a cancellation
  *             point is re-raised with the cancel signal kept blocked, so it
  *             is taken again when that handler returns.
+ *  "timer"    the new approach; a declined request arms a per-thread
+ *             timer that re-sends the signal every millisecond until the
+ *             request acts (the seed's option 1).  Costs ticks (and EINTR
+ *             for non-restarting calls) in the handler that caused the
+ *             decline.
  *  "noretry"  the new approach without any retry: a declined request is
  *             only seen at the next cancellation point.  Expected to lose a
  *             cancellation that lands while a handler interrupts a blocked

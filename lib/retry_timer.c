@@ -1,0 +1,52 @@
+/*
+ * retry_timer.c - the "timer" strategy's retry (the seed's option 1).
+ *
+ * When the handler must decline (another handler runs on top of the
+ * cancellation point), it arms a per-thread POSIX timer that sends the
+ * cancel signal to this thread every millisecond; each tick asks the
+ * handler again, until the PC is back inside the window and the request
+ * acts.  Armed and disarmed from the signal handler, so raw syscalls only
+ * (timer_create/settime/delete are async-signal-safe as syscalls; glibc's
+ * wrappers are not documented as such).
+ */
+#define _GNU_SOURCE
+#include "cp_internal.h"
+#include "cp_arch.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#define CP_RETRY_NS 1000000L
+
+void cp_retry_start(struct cp_thread *t)
+{
+	struct sigevent sev;
+	struct itimerspec its = {
+		.it_interval = { 0, CP_RETRY_NS },
+		.it_value = { 0, CP_RETRY_NS },
+	};
+	int id;
+
+	if (t->retry_armed)
+		return;
+	memset(&sev, 0, sizeof sev);
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = cp_sig;
+	sev._sigev_un._tid = (pid_t)cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	if (cp_arch_syscall6(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev,
+			     (long)&id, 0, 0, 0))
+		return;
+	t->retry_timer = id;
+	t->retry_armed = 1;
+	cp_arch_syscall6(SYS_timer_settime, id, 0, (long)&its, 0, 0, 0);
+}
+
+void cp_retry_stop(struct cp_thread *t)
+{
+	if (!t->retry_armed)
+		return;
+	t->retry_armed = 0;
+	cp_arch_syscall6(SYS_timer_delete, t->retry_timer, 0, 0, 0, 0, 0);
+}
