@@ -5,7 +5,9 @@
 #include <cp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +275,82 @@ START_TEST(unrelated_no_restart_eintr)
 }
 END_TEST
 
+/* siglongjmp out of a handler that interrupted a blocked cp_read (cf.
+ * glibc BZ#14147): the abandoned cancellation point must not leave the
+ * thread cancellable asynchronously.  A request made while the thread then
+ * spins in ordinary code must wait for the next cancellation point. */
+static sigjmp_buf escape;
+static volatile int escaped, spin_release;
+
+static void escaping_handler(int sig)
+{
+	(void)sig;
+	siglongjmp(escape, 1);
+}
+
+static void body_escape_then_spin(struct unit_target *t)
+{
+	char c;
+
+	pthread_cleanup_push(cleanup_note_handler, t);
+	if (!sigsetjmp(escape, 1))
+		t->result = cp_read(pipefd[0], &c, 1);
+	flag_set(&escaped);
+	while (!__atomic_load_n(&spin_release, __ATOMIC_SEQ_CST))
+		;   /* ordinary code, no cancellation point */
+	t->returned = 1;
+	cp_testcancel();
+	pthread_cleanup_pop(0);
+}
+
+START_TEST(siglongjmp_leaves_no_async_state)
+{
+	struct unit_target t = { 0 };
+
+	escaped = spin_release = 0;
+	install(SIGUSR1, escaping_handler, SA_RESTART);
+	unit_start(&t, body_escape_then_spin);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&escaped, UNIT_WAIT_MS));
+	cp_cancel(t.th);
+	/* Once the signal is taken (or held), an asynchronous action would
+	 * already be under way and the spin could never reach `returned`. */
+	ck_assert(unit_wait_sig_settled(&t, cp_signal()));
+	__atomic_store_n(&spin_release, 1, __ATOMIC_SEQ_CST);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 1);
+}
+END_TEST
+
+/* Tiny stacks: the handler and the unwinder must fit in PTHREAD_STACK_MIN
+ * plus an alternate signal stack (SA_ONSTACK). */
+static void body_tiny(struct unit_target *t)
+{
+	static char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
+	char c;
+
+	sigaltstack(&ss, NULL);
+	t->result = cp_read(pipefd[0], &c, 1);
+	t->returned = 1;
+}
+
+START_TEST(tiny_stack_with_altstack)
+{
+	struct unit_target t = { 0 };
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN + 16384);
+	unit_start_attr(&t, body_tiny, &attr);
+	unit_wait_in_syscall(&t, SYS_read);
+	cp_cancel(t.th);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
 Suite *unit_suite_signals(void)
 {
 	Suite *s = suite_create("signals");
@@ -287,6 +365,8 @@ Suite *unit_suite_signals(void)
 	tcase_add_test(tc, disabled_no_eintr);
 	tcase_add_test(tc, unrelated_sa_restart_transparent);
 	tcase_add_test(tc, unrelated_no_restart_eintr);
+	tcase_add_test(tc, siglongjmp_leaves_no_async_state);
+	tcase_add_test(tc, tiny_stack_with_altstack);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,12 +26,18 @@ static void *unit_trampoline(void *p)
 	return t;
 }
 
-void unit_start(struct unit_target *t, void (*fn)(struct unit_target *))
+void unit_start_attr(struct unit_target *t, void (*fn)(struct unit_target *),
+		     const pthread_attr_t *attr)
 {
 	struct unit_start_arg a = { .t = t, .fn = fn };
 
-	ck_assert_int_eq(pthread_create(&t->th, NULL, unit_trampoline, &a), 0);
+	ck_assert_int_eq(pthread_create(&t->th, attr, unit_trampoline, &a), 0);
 	flag_wait(&a.started);
+}
+
+void unit_start(struct unit_target *t, void (*fn)(struct unit_target *))
+{
+	unit_start_attr(t, fn, NULL);
 }
 
 struct unit_in_syscall {
@@ -100,4 +106,22 @@ int unit_wait_sigpending(const struct unit_target *t, int sig)
 	struct unit_sig s = { t, sig };
 
 	return wait_until(unit_sig_is_pending, &s, UNIT_WAIT_MS);
+}
+
+static int unit_sig_is_settled(void *p)
+{
+	struct unit_sig *s = p;
+	uint64_t pending = 0, blocked = 0, bit = 1ULL << (s->sig - 1);
+
+	if (task_sigpending(s->t->tid, &pending) ||
+	    task_sigblocked(s->t->tid, &blocked))
+		return 0;
+	return !(pending & bit) || (blocked & bit);
+}
+
+int unit_wait_sig_settled(const struct unit_target *t, int sig)
+{
+	struct unit_sig s = { t, sig };
+
+	return wait_until(unit_sig_is_settled, &s, UNIT_WAIT_MS);
 }

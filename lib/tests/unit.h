@@ -29,6 +29,8 @@ struct unit_target {
 
 /* Start fn(target) in a new thread; returns once its tid is known. */
 void unit_start(struct unit_target *t, void (*fn)(struct unit_target *));
+void unit_start_attr(struct unit_target *t, void (*fn)(struct unit_target *),
+		     const pthread_attr_t *attr);
 
 /* Block until the target is in syscall nr (per /proc), or fail the test. */
 void unit_wait_in_syscall(const struct unit_target *t, long nr);
@@ -45,6 +47,11 @@ uint64_t unit_sigpending(const struct unit_target *t);
 
 /* Wait (bounded) until signal sig is pending for the target; 1 if so. */
 int unit_wait_sigpending(const struct unit_target *t, int sig);
+
+/* Wait (bounded) until a signal already sent to the target is no longer
+ * on its way: taken (its handler has started) or held (pending while
+ * blocked).  1 if so. */
+int unit_wait_sig_settled(const struct unit_target *t, int sig);
 
 /* Suites, one file each. */
 Suite *unit_suite_cancel(void);
