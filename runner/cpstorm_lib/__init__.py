@@ -1,5 +1,6 @@
 """cpstorm_lib: the pieces behind runner/cpstorm, one job per module.
 
+cli     - subcommands and options; every mistake is a UserError
 errors  - UserError: one-line message, exit 2
 deps    - find missing Debian packages, install them as root
 build   - configure and build with cmake, find the case binaries

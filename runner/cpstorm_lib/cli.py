@@ -1,0 +1,158 @@
+"""The command line: subcommands, options, and their checks.  Every
+mistake becomes UserError (one line, exit 2), never argparse's usage dump
+or a traceback."""
+
+import argparse
+import os
+
+from .errors import UserError
+
+COMMANDS = ("run", "test", "storm")
+MAX_STORM_SECONDS = 86400      # what cpstorm-storm accepts
+MAX_STORM_THREADS = 100000
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UserError(f"{message} (try {self.prog} --help)")
+
+
+def _number(kind, low, high, what):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or value != value or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{what}: expected {low:g} to {high:g}, got '{text}'")
+        return value
+    return parse
+
+
+def _seconds(text):
+    value = _number(float, 0, MAX_STORM_SECONDS, "seconds")(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"seconds: must be more than 0, "
+                                         f"got '{text}'")
+    return value
+
+
+def _seed(text):
+    if not text.isdigit() or int(text) >= 2 ** 64:
+        raise argparse.ArgumentTypeError(
+            f"a seed is a whole number from 0 to 2^64-1, got '{text}'")
+    return int(text)
+
+
+def _add_build_dir(p, repo):
+    p.add_argument("--build-dir", metavar="DIR", type=os.path.abspath,
+                   default=os.path.join(repo, "build"),
+                   help="cmake build directory (default: %(default)s)")
+
+
+def _run_epilog(d):
+    lines = ["backends:"]
+    lines += [f"  {name:<13} {text}" for name, text in
+              d["backend_help"].items()]
+    lines += ["  (" + ", ".join(f"{a} = {b}" for a, b in
+                               d["aliases"].items()) + ")", ""]
+    lines += ["exit status: 0 once every cell has a verdict (a FAIL is a "
+              "finding, not a",
+              f"runner failure); 1 with --strict when a {d['strict_backend']}"
+              " cell is not PASS;",
+              "2 on bad input, missing packages (not root) or a broken "
+              "build."]
+    return "\n".join(lines)
+
+
+def _run_parser(d):
+    p = Parser(prog="cpstorm run", allow_abbrev=False,
+               formatter_class=argparse.RawDescriptionHelpFormatter,
+               description="Build if needed, run every case against every "
+               "backend, then a storm per\nbackend; print the verdict "
+               "table.",
+               epilog=_run_epilog(d))
+    p.add_argument("--backends", metavar="A,B,..", default=d["backends"],
+                   help="backends to run, or all (default: %(default)s)")
+    p.add_argument("--cases", metavar="all|x,y|none", default="all",
+                   help="cases to run: all (default), a comma list, or none "
+                   "(storm only)")
+    p.add_argument("--storm-duration", metavar="S", type=_seconds,
+                   default=d["storm_duration"],
+                   help="seconds per storm (default: %(default)s)")
+    p.add_argument("--storm-threads", metavar="N",
+                   type=_number(int, 1, MAX_STORM_THREADS, "threads"),
+                   default=d["storm_threads"],
+                   help="target threads per storm (default: %(default)s)")
+    p.add_argument("--seed", type=_seed,
+                   default=int.from_bytes(os.urandom(4), "little"),
+                   help="storm seed (default: random; printed for replay)")
+    p.add_argument("--no-storm", action="store_true", help="skip the storms")
+    p.add_argument("--no-build", action="store_true",
+                   help="use the build directory as it is (no package "
+                   "check, no cmake)")
+    p.add_argument("--timeout", metavar="S", type=_seconds,
+                   default=d["timeout"],
+                   help="seconds per case before its process group is "
+                   "killed (default: %(default)s)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write one JSON record per cell (JSON Lines)")
+    p.add_argument("--strict", action="store_true",
+                   help=f"exit 1 when a {d['strict_backend']} cell is not "
+                   "PASS")
+    _add_build_dir(p, d["repo"])
+    return p
+
+
+def _test_parser(d):
+    p = Parser(prog="cpstorm test", allow_abbrev=False,
+               usage="cpstorm test [-h] [--build-dir DIR] "
+               "[-- extra ctest arguments]",
+               description="Configure with -DCP_WERROR=ON, build, and run "
+               "ctest --output-on-failure -j2 in the build directory.  "
+               "Exit status: ctest's (0 all passed); 1 when the build "
+               "fails; 2 on bad input or missing packages (not root).")
+    _add_build_dir(p, d["repo"])
+    return p
+
+
+def _storm_parser(d):
+    p = Parser(prog="cpstorm storm", allow_abbrev=False,
+               usage="cpstorm storm [-h] [--build-dir DIR] "
+               "[-- cpstorm-storm options]",
+               description="Build if needed and run build/stress/"
+               "cpstorm-storm with the options after --, e.g. "
+               "cpstorm storm -- --backend libc --duration 30 --seed 42.  "
+               "Exit status: the storm's (0 clean, 1 leak or lost "
+               "cancellation, 2 bad options).")
+    _add_build_dir(p, d["repo"])
+    return p
+
+
+PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser}
+USAGE = ("usage: cpstorm run|test|storm [options]; cpstorm <command> --help "
+         "for each")
+
+
+def parse_args(argv, defaults):
+    """Namespace with .command; test/storm get .passthrough (after --)."""
+    if not argv or argv[0] in ("-h", "--help"):
+        if argv:
+            print(USAGE + "\n  run    the main job: the verdict table\n"
+                  "  test   build with -Werror and run ctest\n"
+                  "  storm  run the storm binary directly")
+            raise SystemExit(0)
+        raise UserError("say what to do: run (the main job), test or storm "
+                        "(try --help)")
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        raise UserError(f"unknown command '{command}' (choose from: "
+                        f"{', '.join(COMMANDS)})")
+    passthrough = []
+    if command != "run" and "--" in rest:
+        cut = rest.index("--")
+        rest, passthrough = rest[:cut], rest[cut + 1:]
+    args = PARSERS[command](defaults).parse_args(rest)
+    args.command, args.passthrough = command, passthrough
+    return args

@@ -1,0 +1,83 @@
+"""Dependencies: find the Debian packages that are missing, install them
+as root (apt-get), or tell a non-root user the exact command to run."""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+
+from .errors import UserError
+
+APT_LISTS = "/var/lib/apt/lists"
+
+
+def _has_pkgconfig(module):
+    if not shutil.which("pkg-config"):
+        return False
+    r = subprocess.run(["pkg-config", "--exists", module],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return r.returncode == 0
+
+
+# How a dependency is recognised: a program on PATH, a pkg-config module,
+# or a file (for packages that ship neither).
+PROBES = {
+    "tool": lambda arg: shutil.which(arg) is not None,
+    "pkgconfig": _has_pkgconfig,
+    "file": os.path.exists,
+}
+
+
+def find_missing(table):
+    """Debian packages from `table` ((package, kind, arg), ...) whose probe
+    fails, in table order."""
+    return [pkg for pkg, kind, arg in table if not PROBES[kind](arg)]
+
+
+def _apt(args):
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print("cpstorm: " + " ".join(args), file=sys.stderr, flush=True)
+    # apt's chatter goes to stderr so that stdout carries only results.
+    return subprocess.run(args, env=env, stdin=subprocess.DEVNULL,
+                          stdout=sys.stderr.fileno()).returncode
+
+
+def _lists_empty():
+    return not glob.glob(os.path.join(APT_LISTS, "*_Packages*"))
+
+
+def _install(missing):
+    install = ["apt-get", "install", "-y", *missing]
+    # A fresh container has no package lists; otherwise try the lists we
+    # have first and refresh them only if that fails (stale mirror).
+    if _lists_empty() and _apt(["apt-get", "update"]) != 0:
+        raise UserError("apt-get update failed; check the network or "
+                        "/etc/apt/sources.list, then retry")
+    if _apt(install) == 0:
+        return
+    if _apt(["apt-get", "update"]) != 0 or _apt(install) != 0:
+        raise UserError("apt-get install failed for " + " ".join(missing) +
+                        "; see apt's messages above")
+
+
+def ensure(table):
+    """Make sure every package in `table` is present, installing as root."""
+    missing = find_missing(table)
+    if not missing:
+        return
+    command = "apt-get install -y " + " ".join(missing)
+    if os.geteuid() != 0:
+        raise UserError("missing packages: " + ", ".join(missing) +
+                        "; install them with: sudo " + command)
+    if not shutil.which("apt-get"):
+        raise UserError("missing packages: " + ", ".join(missing) +
+                        "; this system has no apt-get: install their "
+                        "equivalents and retry")
+    print("cpstorm: installing missing packages: " + ", ".join(missing),
+          file=sys.stderr, flush=True)
+    _install(missing)
+    still = find_missing(table)
+    if still:
+        raise UserError("still missing after apt-get install: " +
+                        ", ".join(still) + "; install them by hand")
