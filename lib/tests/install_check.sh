@@ -1,0 +1,33 @@
+#!/bin/sh
+# Packaging check: install into a scratch prefix, build a program through
+# the installed pkg-config file (shared and static), run it, and check that
+# libcp.so exports the cp_ API and nothing else, all under LIBCP_1.0.
+# usage: install_check.sh BUILD_DIR SOURCE_DIR
+set -eu
+build=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
+pc=$(find "$tmp/prefix" -name libcp.pc)
+[ -n "$pc" ] || { echo "FAIL: no libcp.pc installed"; exit 1; }
+export PKG_CONFIG_PATH=$(dirname "$pc")
+libdir=$(pkg-config --variable=libdir libcp)
+cat > "$tmp/t.c" <<'C'
+#include <cp.h>
+#include <string.h>
+int main(void) { return strcmp(cp_strategy(), "reraise") != 0; }
+C
+cc "$tmp/t.c" $(pkg-config --cflags --libs libcp) -Wl,-rpath,"$libdir" -o "$tmp/shared"
+"$tmp/shared"
+cc "$tmp/t.c" $(pkg-config --cflags libcp) "$libdir/libcp.a" -pthread -o "$tmp/static"
+"$tmp/static"
+exported=$(nm -D --defined-only "$libdir/libcp.so" | awk '$2 ~ /[TDBW]/ {sub(/@.*/, "", $3); print $3}' | sort)
+declared=$(grep -o 'cp_[a-z0-9_]*(' "$src/lib/include/cp.h" | tr -d '(' | sort -u)
+[ "$exported" = "$declared" ] || {
+	echo "FAIL: exported symbols differ from cp.h:"
+	echo "$exported" > "$tmp/e"; echo "$declared" > "$tmp/d"; diff "$tmp/e" "$tmp/d" || true
+	exit 1
+}
+unversioned=$(objdump -T "$libdir/libcp.so" | awk '/ cp_/ && !/LIBCP_1.0/' | wc -l)
+[ "$unversioned" -eq 0 ] || { echo "FAIL: $unversioned cp_ symbols outside LIBCP_1.0"; exit 1; }
+echo "PASS: installed, built via pkg-config (shared and static), $(echo "$exported" | wc -l) symbols exported, all LIBCP_1.0"
