@@ -14,6 +14,9 @@
 #include <stdlib.h>
 
 #define STORM_JOIN_MS 5000
+#define STORM_RECOVER_MS 2000
+#define STORM_GAP_SPIN 20000     /* between cancels */
+#define STORM_NOISE_GAP 24000    /* ~ the noise handler's length */
 
 struct storm_canceller {
 	unsigned index, first, count;
@@ -21,6 +24,7 @@ struct storm_canceller {
 };
 
 static struct storm_canceller *cancellers;
+volatile int storm_spawn_failed;
 
 static void storm_spin(uint64_t n)
 {
@@ -28,14 +32,43 @@ static void storm_spin(uint64_t n)
 		;
 }
 
-static void storm_report_lost(struct storm_slot *s)
+static void storm_joined(void *ret, double t0)
 {
-	storm_add(&storm_counts.lost, 1);
-	s->lost = 1;
-	fprintf(stderr, "storm: LOST cancellation: slot %u (generation %llu, "
-		"op %s) not joined %d ms after cancel\n", s->index,
-		(unsigned long long)s->generation,
-		s->op >= 0 ? storm_ops[s->op].name : "-", STORM_JOIN_MS);
+	uint64_t us = (uint64_t)((storm_now() - t0) * 1e6);
+	uint64_t max = __atomic_load_n(&storm_counts.join_us_max, __ATOMIC_RELAXED);
+
+	storm_slot_count(ret);
+	storm_add(&storm_counts.joins_timed, 1);
+	storm_add(&storm_counts.join_us_total, us);
+	while (us > max &&
+	       !__atomic_compare_exchange_n(&storm_counts.join_us_max, &max, us, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* One round on a live slot: maybe noise first, cancel, bounded join,
+ * respawn.  Returns 0 to go on, -1 when the slot could not be refilled. */
+static int storm_cancel_one(struct storm_slot *s, uint64_t *rng)
+{
+	double t0;
+	void *ret;
+	int err;
+
+	if (storm_rng_below(rng, 100) < storm_cfg->noise_pct) {
+		storm_noise_send(s);
+		storm_spin(storm_rng_below(rng, STORM_NOISE_GAP));
+	}
+	t0 = storm_now();
+	storm_cfg->be->cancel(s->th);
+	if (storm_slot_join(s, STORM_JOIN_MS, &ret) == 0)
+		storm_joined(ret, t0);
+	else if (storm_lost(s, "run", STORM_RECOVER_MS))
+		return 0;   /* stuck: the slot stays out of the game */
+	if ((err = storm_slot_spawn(s))) {
+		storm_spawn_failed = err;
+		return -1;
+	}
+	return 0;
 }
 
 static void *storm_canceller_main(void *p)
@@ -48,15 +81,10 @@ static void *storm_canceller_main(void *p)
 		struct storm_slot *s =
 			&storm_slots[c->first + storm_rng_below(&rng, c->count)];
 
-		storm_spin(storm_rng_below(&rng, 20000));
+		storm_spin(storm_rng_below(&rng, STORM_GAP_SPIN));
 		if (!s->live || s->lost)
 			continue;
-		storm_cfg->be->cancel(s->th);
-		if (storm_slot_reap(s, STORM_JOIN_MS)) {
-			storm_report_lost(s);
-			continue;
-		}
-		if (storm_slot_spawn(s))
+		if (storm_cancel_one(s, &rng))
 			break;
 	}
 	return NULL;

@@ -199,18 +199,18 @@ void storm_resources_close(void)
 	close(scm_payload);
 }
 
-/* After the stop, push every kind of blocked op forward once more so a
- * target whose cancellation was lost can still finish and be joined. */
-void storm_unblock_all(unsigned n)
+/* Feed every kind of blocking op: a lost target blocked in its call gets
+ * a chance to return to a cancellation point and be joined. */
+void storm_feed(unsigned rounds)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < rounds; i++) {
 		int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 		if (c >= 0) {
 			connect(c, (struct sockaddr *)&listen_addr, listen_len);
 			close(c);
 		}
-		if (write(pipe_fds[1], "u", 1) < 0)
+		if (write(pipe_fds[1], "u", 1) < 0 && errno != EAGAIN)
 			break;
 		feeder_send_scm();
 	}

@@ -4,6 +4,7 @@
 #include "storm_rng.h"
 
 #include <handshake.h>
+#include <unistd.h>
 
 #define STORM_STACK (64 * 1024)
 
@@ -28,13 +29,16 @@ static int storm_pick_op(uint64_t *rng)
 	return 0;
 }
 
-/* Runs during cancellation: attribute it to the op it interrupted. */
+/* Runs during cancellation: attribute it to the op it interrupted, and
+ * note a cancellation that acted inside the noise handler. */
 static void storm_target_cancelled(void *p)
 {
 	struct storm_slot *s = p;
 
 	if (s->op >= 0)
 		storm_add(&storm_counts.op_cancelled[s->op], 1);
+	if (storm_noise_active())
+		storm_add(&storm_counts.inside_handler, 1);
 }
 
 static void *storm_target_main(void *p)
@@ -44,6 +48,8 @@ static void *storm_target_main(void *p)
 	uint64_t rng = storm_rng_stream(storm_cfg->seed, STORM_RNG_TARGET,
 					((uint64_t)s->index << 32) ^ s->generation);
 
+	s->tid = gettid();
+	storm_noise_bind(s);
 	pthread_cleanup_push(storm_target_cancelled, s);
 	for (;;) {
 		int op = storm_pick_op(&rng);
@@ -66,6 +72,7 @@ int storm_slot_spawn(struct storm_slot *s)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, STORM_STACK);
 	s->op = -1;
+	s->tid = 0;
 	s->generation++;
 	err = pthread_create(&s->th, &attr, storm_target_main, s);
 	pthread_attr_destroy(&attr);
@@ -73,16 +80,16 @@ int storm_slot_spawn(struct storm_slot *s)
 	return err;
 }
 
-/* Join the slot's thread within timeout_ms.  0: joined (counted), 1: not
- * joined in time (the cancellation was lost; the thread stays). */
-int storm_slot_reap(struct storm_slot *s, int timeout_ms)
+int storm_slot_join(struct storm_slot *s, int timeout_ms, void **ret)
 {
-	void *ret;
-
-	if (join_bounded(s->th, &ret, timeout_ms))
+	if (join_bounded(s->th, ret, timeout_ms))
 		return 1;
 	s->live = 0;
+	return 0;
+}
+
+void storm_slot_count(void *ret)
+{
 	storm_add(ret == PTHREAD_CANCELED ? &storm_counts.cancellations
 					  : &storm_counts.not_cancelled, 1);
-	return 0;
 }
