@@ -12,6 +12,8 @@
 #ifndef CP_INTERNAL_H
 #define CP_INTERNAL_H
 
+#include "cp_arch.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -88,6 +90,13 @@ extern const char cp_window_begin[] CP_HIDDEN;
 extern const char cp_window_end[] CP_HIDDEN;
 extern const char cp_window_landing[] CP_HIDDEN;
 extern const char cp_routine_end[] CP_HIDDEN;
+
+/* A plain, non-cancellable syscall (-errno): outside the window. */
+static inline long cp_syscall_nocancel(long nr, long a1, long a2, long a3,
+				       long a4, long a5, long a6)
+{
+	return cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
+}
 
 /* The one place where a kernel result becomes the libc convention. */
 static inline long cp_ret(long r)

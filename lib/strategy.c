@@ -1,4 +1,5 @@
 /* strategy.c - the table of cancellation strategies (see cp.h). */
+#define _GNU_SOURCE
 #include "cp_internal.h"
 
 #include <cp.h>

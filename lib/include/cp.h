@@ -26,9 +26,16 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -72,6 +79,67 @@ int cp_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 ssize_t cp_recvmsg(int fd, struct msghdr *msg, int flags);
 int cp_poll(struct pollfd *fds, nfds_t nfds, int timeout);
 int cp_nanosleep(const struct timespec *req, struct timespec *rem);
+
+/* Files and descriptors.  cp_fcntl is a cancellation point only for
+ * F_SETLKW and F_OFD_SETLKW; any other command is an ordinary call. */
+ssize_t cp_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t cp_writev(int fd, const struct iovec *iov, int iovcnt);
+ssize_t cp_pread(int fd, void *buf, size_t count, off_t offset);
+ssize_t cp_pwrite(int fd, const void *buf, size_t count, off_t offset);
+ssize_t cp_preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset);
+ssize_t cp_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset);
+int cp_creat(const char *path, mode_t mode);
+int cp_fsync(int fd);
+int cp_fdatasync(int fd);
+int cp_msync(void *addr, size_t length, int flags);
+int cp_tcdrain(int fd);
+int cp_fcntl(int fd, int cmd, ...);
+
+/* Sockets.  (struct mmsghdr is declared by <sys/socket.h> only under
+ * _GNU_SOURCE; the tag is enough here.) */
+struct mmsghdr;
+int cp_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+int cp_connect(int fd, const struct sockaddr *addr, socklen_t len);
+ssize_t cp_recv(int fd, void *buf, size_t len, int flags);
+ssize_t cp_recvfrom(int fd, void *buf, size_t len, int flags,
+		    struct sockaddr *src, socklen_t *srclen);
+int cp_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+		struct timespec *timeout);
+ssize_t cp_send(int fd, const void *buf, size_t len, int flags);
+ssize_t cp_sendto(int fd, const void *buf, size_t len, int flags,
+		  const struct sockaddr *dst, socklen_t dstlen);
+ssize_t cp_sendmsg(int fd, const struct msghdr *msg, int flags);
+int cp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
+
+/* Waiting.  A cancellation pending when one of these ends with EINTR (as
+ * they do after any handler, SA_RESTART or not) acts instead.
+ * cp_clock_nanosleep returns the error number, like clock_nanosleep. */
+int cp_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+	     const sigset_t *sigmask);
+int cp_select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout);
+int cp_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+	       const struct timespec *timeout, const sigset_t *sigmask);
+int cp_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+int cp_epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
+		   int timeout, const sigset_t *sigmask);
+int cp_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+		       struct timespec *rem);
+int cp_pause(void);
+int cp_sigsuspend(const sigset_t *mask);
+int cp_sigtimedwait(const sigset_t *set, siginfo_t *info,
+		    const struct timespec *timeout);
+int cp_sigwaitinfo(const sigset_t *set, siginfo_t *info);
+pid_t cp_wait4(pid_t pid, int *status, int options, struct rusage *ru);
+pid_t cp_waitpid(pid_t pid, int *status, int options);
+int cp_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options);
+/* A cancellation point for FUTEX_WAIT and FUTEX_WAIT_BITSET only. */
+long cp_futex(uint32_t *uaddr, int op, uint32_t val,
+	      const struct timespec *timeout, uint32_t *uaddr2, uint32_t val3);
+/* io_uring_enter(2): a submit-and-wait that submitted anything reports the
+ * count (the cancellation is then deferred), never loses it. */
+int cp_io_uring_enter(unsigned int fd, unsigned int to_submit,
+		      unsigned int min_complete, unsigned int flags,
+		      const sigset_t *sig);
 
 /*
  * Strategies: how the library behaves when the cancel signal arrives.  One

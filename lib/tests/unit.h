@@ -56,5 +56,6 @@ int unit_wait_sig_settled(const struct unit_target *t, int sig);
 /* Suites, one file each. */
 Suite *unit_suite_cancel(void);
 Suite *unit_suite_signals(void);
+Suite *unit_suite_wrappers(void);
 
 #endif
