@@ -92,9 +92,23 @@ int notify_reply_fd(int listener, uint64_t id, int srcfd)
 	return fd < 0 ? -errno : fd;
 }
 
+static int notify_send(int listener, struct seccomp_notif_resp *resp)
+{
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) ? -errno : 0;
+}
+
 int notify_reply_val(int listener, uint64_t id, int64_t val, int error)
 {
 	struct seccomp_notif_resp resp = { .id = id, .val = val, .error = error };
 
-	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) ? -errno : 0;
+	return notify_send(listener, &resp);
+}
+
+int notify_reply_continue(int listener, uint64_t id)
+{
+	struct seccomp_notif_resp resp = {
+		.id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+	};
+
+	return notify_send(listener, &resp);
 }

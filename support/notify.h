@@ -35,4 +35,7 @@ int notify_reply_fd(int listener, uint64_t id, int srcfd);
 /* Complete notification `id` with return value val (or -error). */
 int notify_reply_val(int listener, uint64_t id, int64_t val, int error);
 
+/* Let the kernel run the held syscall for real (FLAG_CONTINUE). */
+int notify_reply_continue(int listener, uint64_t id);
+
 #endif

@@ -113,42 +113,37 @@ END_TEST
  * user notification holds the target inside getpgid (never run for real:
  * the supervisor supplies the result) while the request is made, and the
  * cancel signal stays pending until the reply (WAIT_KILLABLE_RECV). */
-#define UNIT_MAGIC_PID 0x5eed
-static volatile int listener = -1, listener_ready;
+#define UNIT_MAGIC 0x5eed
 
-static void body_notified_syscall(struct unit_target *t)
+static long call_getpgid(void)
 {
-	listener = notify_install(SYS_getpgid, UNIT_MAGIC_PID);
-	flag_set(&listener_ready);
-	if (listener < 0)
-		return;
-	pthread_cleanup_push(unit_cleanup, t);
-	t->result = cp_syscall(SYS_getpgid, UNIT_MAGIC_PID, 0, 0, 0, 0, 0);
-	t->returned = 1;
-	cp_testcancel();
-	pthread_cleanup_pop(0);
+	return cp_syscall(SYS_getpgid, UNIT_MAGIC, 0, 0, 0, 0, 0);
+}
+
+static void held_completes_with(long val, long want)
+{
+	struct unit_target t = { 0 };
+	struct unit_held h = { .nr = SYS_getpgid, .arg0 = UNIT_MAGIC,
+			       .call = call_getpgid };
+
+	unit_hold(&t, &h);
+	ck_assert_int_eq(notify_reply_val(h.listener, h.n.id, val, 0), 0);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 1);
+	ck_assert_int_eq(t.result, want);
+	close(h.listener);
 }
 
 START_TEST(completed_syscall_defers)
 {
-	struct unit_target t = { 0 };
-	struct seccomp_notif n;
+	held_completes_with(4242, 4242);
+}
+END_TEST
 
-	listener_ready = 0;
-	unit_start(&t, body_notified_syscall);
-	flag_wait(&listener_ready);
-	ck_assert_msg(listener >= 0, "seccomp user notification with "
-		      "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
-		      strerror(-listener));
-	ck_assert_int_eq(notify_recv(listener, &n), 0);
-	cp_cancel(t.th);
-	ck_assert_msg(unit_wait_sigpending(&t, cp_signal()),
-		      "cancel signal never became pending");
-	ck_assert_int_eq(notify_reply_val(listener, n.id, 4242, 0), 0);
-	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
-	ck_assert_int_eq(t.returned, 1);
-	ck_assert_int_eq(t.result, 4242);
-	close(listener);
+/* Results above INT_MAX travel untruncated (cf. glibc BZ#33245). */
+START_TEST(result_above_int_max_intact)
+{
+	held_completes_with(1L << 33, 1L << 33);
 }
 END_TEST
 
@@ -314,6 +309,7 @@ Suite *unit_suite_cancel(void)
 	tcase_add_test(tc, before_syscall_remote);
 	tcase_add_test(tc, blocked_read_interrupted);
 	tcase_add_test(tc, completed_syscall_defers);
+	tcase_add_test(tc, result_above_int_max_intact);
 	tcase_add_test(tc, disable_defers_until_enable);
 	tcase_add_test(tc, async_acts_in_compute_loop);
 	tcase_add_test(tc, cleanup_lifo);

@@ -2,7 +2,10 @@
 
 #include <handshake.h>
 #include <procfs.h>
+#include <cp.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,4 +127,32 @@ int unit_wait_sig_settled(const struct unit_target *t, int sig)
 	struct unit_sig s = { t, sig };
 
 	return wait_until(unit_sig_is_settled, &s, UNIT_WAIT_MS);
+}
+
+static void unit_held_body(struct unit_target *t)
+{
+	struct unit_held *h = t->arg;
+
+	h->listener = notify_install(h->nr, h->arg0);
+	flag_set(&h->ready);
+	if (h->listener < 0)
+		return;
+	t->result = h->call();
+	t->saved_errno = errno;
+	t->returned = 1;
+	cp_testcancel();
+}
+
+void unit_hold(struct unit_target *t, struct unit_held *h)
+{
+	t->arg = h;
+	unit_start(t, unit_held_body);
+	flag_wait(&h->ready);
+	ck_assert_msg(h->listener >= 0, "seccomp user notification with "
+		      "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
+		      strerror(-h->listener));
+	ck_assert_int_eq(notify_recv(h->listener, &h->n), 0);
+	cp_cancel(t->th);
+	ck_assert_msg(unit_wait_sigpending(t, cp_signal()),
+		      "cancel signal never became pending");
 }

@@ -8,6 +8,7 @@
 
 #define _GNU_SOURCE
 #include <check.h>
+#include <notify.h>
 #include <handshake.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -53,9 +54,28 @@ int unit_wait_sigpending(const struct unit_target *t, int sig);
  * blocked).  1 if so. */
 int unit_wait_sig_settled(const struct unit_target *t, int sig);
 
+/*
+ * A call held inside the kernel (seccomp user notification) while a
+ * cancellation request is made.  unit_hold() starts a target that installs
+ * the filter for (nr, arg0) and makes `call`, then returns once the call is
+ * held and the cancel signal is pending for it.  The test then completes
+ * the call (notify_reply_*) with h->listener and h->n.id and joins.  After
+ * the call returns, the target passes cp_testcancel().
+ */
+struct unit_held {
+	long nr;
+	uint64_t arg0;
+	long (*call)(void);
+	volatile int listener, ready;
+	struct seccomp_notif n;
+};
+
+void unit_hold(struct unit_target *t, struct unit_held *h);
+
 /* Suites, one file each. */
 Suite *unit_suite_cancel(void);
 Suite *unit_suite_signals(void);
 Suite *unit_suite_wrappers(void);
+Suite *unit_suite_lifecycle(void);
 
 #endif

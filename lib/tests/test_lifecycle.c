@@ -1,0 +1,157 @@
+/* test_lifecycle.c - the close rule, and per-thread state over many
+ * thread lifetimes. */
+#include "unit.h"
+
+#include <cp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/*
+ * The close rule (cp.h): Linux releases the descriptor before close can
+ * block, and reports EINTR with the descriptor already gone.  So cp_close
+ * acts on a cancellation only before entering the kernel; whenever it
+ * returns, whatever it returns, the fd is gone; when it is cancelled, the
+ * fd is still open.
+ */
+#define UNIT_CLOSE_FD 777
+
+static int fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+static long call_close(void)
+{
+	return cp_close(UNIT_CLOSE_FD);
+}
+
+static void body_cancelled_close(struct unit_target *t)
+{
+	cp_cancel(pthread_self());
+	t->result = cp_close(UNIT_CLOSE_FD);
+	t->returned = 1;
+}
+
+START_TEST(close_cancelled_keeps_fd)
+{
+	struct unit_target t = { 0 };
+
+	ck_assert_int_eq(dup2(0, UNIT_CLOSE_FD), UNIT_CLOSE_FD);
+	unit_start(&t, body_cancelled_close);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 0);
+	ck_assert_msg(fd_is_open(UNIT_CLOSE_FD), "cancelled close lost the fd");
+	close(UNIT_CLOSE_FD);
+}
+END_TEST
+
+/* The kernel closed the fd while the request was pending: cp_close
+ * returns 0, the cancellation waits for the next point. */
+START_TEST(close_completed_returns)
+{
+	struct unit_target t = { 0 };
+	struct unit_held h = { .nr = SYS_close, .arg0 = UNIT_CLOSE_FD,
+			       .call = call_close };
+
+	ck_assert_int_eq(dup2(0, UNIT_CLOSE_FD), UNIT_CLOSE_FD);
+	unit_hold(&t, &h);
+	ck_assert_int_eq(notify_reply_continue(h.listener, h.n.id), 0);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 1);
+	ck_assert_int_eq(t.result, 0);
+	ck_assert(!fd_is_open(UNIT_CLOSE_FD));
+	close(h.listener);
+}
+END_TEST
+
+/* close ending in EINTR with a request pending: returned to the caller
+ * (who must treat the fd as gone), not acted on. */
+START_TEST(close_eintr_returns_not_acts)
+{
+	struct unit_target t = { 0 };
+	struct unit_held h = { .nr = SYS_close, .arg0 = UNIT_CLOSE_FD,
+			       .call = call_close };
+
+	ck_assert_int_eq(dup2(0, UNIT_CLOSE_FD), UNIT_CLOSE_FD);
+	unit_hold(&t, &h);
+	ck_assert_int_eq(notify_reply_val(h.listener, h.n.id, 0, -EINTR), 0);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 1);
+	ck_assert_int_eq(t.result, -1);
+	ck_assert_int_eq(t.saved_errno, EINTR);
+	close(UNIT_CLOSE_FD);   /* the emulated EINTR did not really close it */
+	close(h.listener);
+}
+END_TEST
+
+/* Per-thread state lives in static TLS: nothing to allocate or free, so
+ * 100,000 cancelled thread lifetimes leave the process's memory flat. */
+static long status_kib(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void *cancel_self(void *p)
+{
+	cp_cancel(pthread_self());
+	cp_testcancel();
+	return p;
+}
+
+static void lifetimes(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t th;
+		void *ret;
+
+		ck_assert_int_eq(pthread_create(&th, NULL, cancel_self, NULL), 0);
+		pthread_join(th, &ret);
+		ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+	}
+}
+
+START_TEST(state_flat_over_100k_lifetimes)
+{
+	long rss0, data0, rss1, data1;
+
+	lifetimes(1000);   /* warm-up: stack cache, unwinder, arenas */
+	rss0 = status_kib("VmRSS:");
+	data0 = status_kib("VmData:");
+	lifetimes(100000);
+	rss1 = status_kib("VmRSS:");
+	data1 = status_kib("VmData:");
+	printf("100000 lifetimes: VmRSS %ld -> %ld KiB, VmData %ld -> %ld KiB\n",
+	       rss0, rss1, data0, data1);
+	/* 2 MiB over 100,000 threads: any per-thread leak of 21 bytes shows. */
+	ck_assert_int_lt(rss1 - rss0, 2048);
+	ck_assert_int_lt(data1 - data0, 2048);
+}
+END_TEST
+
+Suite *unit_suite_lifecycle(void)
+{
+	Suite *s = suite_create("lifecycle");
+	TCase *tc = tcase_create("close-and-threads");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, close_cancelled_keeps_fd);
+	tcase_add_test(tc, close_completed_returns);
+	tcase_add_test(tc, close_eintr_returns_not_acts);
+	tcase_add_test(tc, state_flat_over_100k_lifetimes);
+	suite_add_tcase(s, tc);
+	return s;
+}
