@@ -108,4 +108,44 @@ static inline long cp_ret(long r)
 	return r;
 }
 
+/* Set by cp_init: the strategy uses the window and membarrier(2) works,
+ * so the fast path below needs no fence at all. */
+extern int cp_fast_ok CP_HIDDEN;
+CP_HIDDEN void cp_fast_path_update(void);
+
+CP_HIDDEN long cp_after(struct cp_thread *t, long nr, long r);
+CP_HIDDEN long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2,
+			       long a3, long a4, long a5, long a6);
+
+/* The cancellable syscall, inlined into every wrapper: publish in_cp (the
+ * canceller's membarrier orders it against its `pending` store), let the
+ * asm routine check `pending` and enter the kernel, unpublish.  Disabled
+ * cancellation, the async strategy and the no-membarrier fallback take
+ * cp_syscall_slow(). */
+static inline __attribute__((always_inline)) long
+cp_syscall_inline(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	struct cp_thread *t = &cp_self;
+	int outer;
+	long r;
+
+	if (__builtin_expect(t->disabled || !cp_fast_ok, 0))
+		return cp_syscall_slow(t, nr, a1, a2, a3, a4, a5, a6);
+	outer = t->in_cp;   /* a handler may nest a call inside a call */
+	t->in_cp = 1;
+	__asm__ volatile("" ::: "memory");
+	r = cp_syscall_asm(&t->pending, nr, a1, a2, a3, a4, a5, a6);
+	t->in_cp = outer;
+	__asm__ volatile("" ::: "memory");
+	if (__builtin_expect(t->pending, 0))
+		return cp_after(t, nr, r);
+	return r;
+}
+
+/* A wrapper's whole body: the inlined cancellable syscall, then the one
+ * -errno -> errno conversion. */
+#define CP_CALL(nr, a1, a2, a3, a4, a5, a6)                                  \
+	cp_ret(cp_syscall_inline((nr), (long)(a1), (long)(a2), (long)(a3),  \
+				 (long)(a4), (long)(a5), (long)(a6)))
+
 #endif

@@ -170,6 +170,7 @@ static void cp_init_once(void)
 			     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0,
 			     0, 0) == 0)
 		__atomic_store_n(&cp_have_membarrier, 1, __ATOMIC_RELEASE);
+	cp_fast_path_update();
 }
 
 void cp_init(void)

@@ -8,6 +8,14 @@
 
 enum cp_mode cp_mode = CP_MODE_RERAISE;
 int cp_cancel_used;
+int cp_fast_ok;
+
+void cp_fast_path_update(void)
+{
+	__atomic_store_n(&cp_fast_ok, cp_mode != CP_MODE_ASYNC &&
+			 __atomic_load_n(&cp_have_membarrier, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+}
 
 static const struct {
 	const char *name;
@@ -29,6 +37,7 @@ int cp_set_strategy(const char *name)
 		    cp_mode != cp_strategies[i].mode)
 			return EBUSY;
 		cp_mode = cp_strategies[i].mode;
+		cp_fast_path_update();
 		return 0;
 	}
 	return EINVAL;

@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 
 /* After the call: anything to do only when a request is pending. */
-static long cp_after(struct cp_thread *t, long nr, long r)
+long cp_after(struct cp_thread *t, long nr, long r)
 {
 	/* A signal still on its way must land now, while we are in libcp,
 	 * and not interrupt the caller's next ordinary syscall. */
@@ -26,18 +26,18 @@ static long cp_after(struct cp_thread *t, long nr, long r)
 	return r;
 }
 
-/* The new approach (reraise, noretry): the window does the work. */
-static long cp_syscall_window(struct cp_thread *t, long nr, long a1, long a2,
+/* The window without membarrier(2): real fences on the target's side. */
+static long cp_syscall_fenced(struct cp_thread *t, long nr, long a1, long a2,
 			      long a3, long a4, long a5, long a6)
 {
-	int outer = t->in_cp;   /* a handler may nest a call inside a call */
+	int outer = t->in_cp;
 	long r;
 
 	t->in_cp = 1;
-	cp_fence_local();
+	cp_fence_slow();
 	r = cp_syscall_asm(&t->pending, nr, a1, a2, a3, a4, a5, a6);
 	t->in_cp = outer;
-	cp_fence_local();
+	cp_fence_slow();
 	if (__builtin_expect(t->pending, 0))
 		return cp_after(t, nr, r);
 	return r;
@@ -64,13 +64,17 @@ static long cp_syscall_async(struct cp_thread *t, long nr, long a1, long a2,
 	return r;
 }
 
-long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2, long a3,
+		     long a4, long a5, long a6)
 {
-	struct cp_thread *t = &cp_self;
-
 	if (t->disabled)
 		return cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
 	if (cp_mode == CP_MODE_ASYNC)
 		return cp_syscall_async(t, nr, a1, a2, a3, a4, a5, a6);
-	return cp_syscall_window(t, nr, a1, a2, a3, a4, a5, a6);
+	return cp_syscall_fenced(t, nr, a1, a2, a3, a4, a5, a6);
+}
+
+long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return cp_syscall_inline(nr, a1, a2, a3, a4, a5, a6);
 }

@@ -11,10 +11,6 @@
 #include <stdarg.h>
 #include <sys/syscall.h>
 
-#define CP_CALL(nr, a1, a2, a3, a4, a5, a6) \
-	cp_ret(cp_syscall((nr), (long)(a1), (long)(a2), (long)(a3), \
-			  (long)(a4), (long)(a5), (long)(a6)))
-
 ssize_t cp_read(int fd, void *buf, size_t count)
 {
 	return CP_CALL(SYS_read, fd, buf, count, 0, 0, 0);

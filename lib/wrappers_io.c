@@ -12,10 +12,6 @@
 #include <sys/syscall.h>
 #include <termios.h>
 
-#define CP_CALL(nr, a1, a2, a3, a4, a5, a6) \
-	cp_ret(cp_syscall((nr), (long)(a1), (long)(a2), (long)(a3), \
-			  (long)(a4), (long)(a5), (long)(a6)))
-
 /* The kernel's preadv/pwritev take the offset as (low, high) longs and
  * rebuild it with two half-word shifts, so one form serves 32 and 64 bit. */
 #define CP_LO(off) ((long)(off))

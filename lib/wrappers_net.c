@@ -5,10 +5,6 @@
 #include <cp.h>
 #include <sys/syscall.h>
 
-#define CP_CALL(nr, a1, a2, a3, a4, a5, a6) \
-	cp_ret(cp_syscall((nr), (long)(a1), (long)(a2), (long)(a3), \
-			  (long)(a4), (long)(a5), (long)(a6)))
-
 int cp_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
 	return cp_accept4(fd, addr, addrlen, 0);

@@ -18,9 +18,6 @@
 #include <signal.h>
 #include <sys/syscall.h>
 
-#define CP_CALL(nr, a1, a2, a3, a4, a5, a6) \
-	cp_ret(cp_syscall((nr), (long)(a1), (long)(a2), (long)(a3), \
-			  (long)(a4), (long)(a5), (long)(a6)))
 #define CP_SIGSETSIZE (_NSIG / 8)
 
 int cp_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
