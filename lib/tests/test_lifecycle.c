@@ -89,6 +89,7 @@ START_TEST(close_eintr_returns_not_acts)
 }
 END_TEST
 
+#ifndef __SANITIZE_ADDRESS__
 /* Per-thread state lives in static TLS: nothing to allocate or free, so
  * 100,000 cancelled thread lifetimes leave the process's memory flat. */
 static long status_kib(const char *key)
@@ -141,6 +142,7 @@ START_TEST(state_flat_over_100k_lifetimes)
 	ck_assert_int_lt(data1 - data0, 2048);
 }
 END_TEST
+#endif
 
 Suite *unit_suite_lifecycle(void)
 {
@@ -151,7 +153,11 @@ Suite *unit_suite_lifecycle(void)
 	tcase_add_test(tc, close_cancelled_keeps_fd);
 	tcase_add_test(tc, close_completed_returns);
 	tcase_add_test(tc, close_eintr_returns_not_acts);
+#ifndef __SANITIZE_ADDRESS__
+	/* ASan's quarantine keeps freed memory on purpose: the memory
+	 * measurement means something only in a plain build (CI runs both). */
 	tcase_add_test(tc, state_flat_over_100k_lifetimes);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@ or a traceback."""
 
 import argparse
 import os
+import re
 
 from .errors import UserError
 
@@ -105,14 +106,25 @@ def _run_parser(d):
     return p
 
 
+def _sanitizers(text):
+    if not re.fullmatch(r"(address|undefined|thread)(,(address|undefined|thread))*",
+                        text):
+        raise argparse.ArgumentTypeError(
+            "takes address, undefined or thread, comma-separated")
+    return text
+
+
 def _test_parser(d):
     p = Parser(prog="cpstorm test", allow_abbrev=False,
-               usage="cpstorm test [-h] [--build-dir DIR] "
+               usage="cpstorm test [-h] [--build-dir DIR] [--sanitize LIST] "
                "[-- extra ctest arguments]",
                description="Configure with -DCP_WERROR=ON, build, and run "
                "ctest --output-on-failure -j2 in the build directory.  "
                "Exit status: ctest's (0 all passed); 1 when the build "
                "fails; 2 on bad input or missing packages (not root).")
+    p.add_argument("--sanitize", metavar="LIST", type=_sanitizers, default="",
+                   help="build with -fsanitize=LIST (e.g. address,undefined); "
+                   "use its own --build-dir")
     _add_build_dir(p, d["repo"])
     return p
 
