@@ -122,7 +122,7 @@ static int case_race(struct case_target *t)
 		verdict_exit(VERDICT_ERROR, "eventfd: %s", strerror(errno));
 	rc = notify_reply_fd(t->listener, n.id, src);
 	close(src);
-	if (rc < 0 && rc == -EINVAL)
+	if (rc == -EINVAL)
 		verdict_exit(VERDICT_SKIP, "SECCOMP_ADDFD_FLAG_SEND (Linux >= "
 			     "5.14) unavailable");
 	if (rc < 0)
@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	struct fd_set_snapshot before, after, leaked;
 	struct case_target t = { .got_fd = -1 };
 	char what[512];
+	const char *nosig;
 	void *ret;
 	int pending;
 
@@ -159,22 +160,27 @@ int main(int argc, char **argv)
 	close(t.listener);
 	if (t.got_fd >= 0)
 		close(t.got_fd);
-	fds_snapshot(&after);
+	if (fds_snapshot(&after))
+		verdict_exit(VERDICT_ERROR, "cannot read /proc/self/fd");
 	fds_new(&before, &after, &leaked);
 	fds_describe(&leaked, what, sizeof what);
 	verdict_metric("signal_pending_at_completion", "%d", pending);
+	/* A backend that never signals a thread blocked in the kernel did not
+	 * meet the race; every verdict says so, so a pass is read for what it
+	 * is. */
+	nosig = pending ? "" : " (no signal became pending for the target "
+			       "within 2 s of the cancel request)";
 	if (leaked.n)
 		verdict_exit(VERDICT_FAIL, "leaked %zu fd (%s): cancellation "
-			     "acted after the kernel completed openat", leaked.n,
-			     what);
+			     "acted after the kernel completed openat%s",
+			     leaked.n, what, nosig);
 	if (!t.returned)
 		verdict_exit(VERDICT_FAIL, "openat completed but never returned "
-			     "to the caller");
+			     "to the caller%s", nosig);
 	if (ret != PTHREAD_CANCELED)
 		verdict_exit(VERDICT_FAIL, "cancellation lost: the thread "
-			     "passed the next cancellation point");
+			     "passed the next cancellation point%s", nosig);
 	verdict_exit(VERDICT_PASS, "fd %d reached the caller, 0 leaked; "
 		     "cancellation acted at the next cancellation point%s",
-		     t.got_fd, pending ? "" : " (no cancel signal was ever "
-		     "pending while the call was held)");
+		     t.got_fd, nosig);
 }

@@ -156,7 +156,9 @@ int main(int argc, char **argv)
 	flag_set(&handler_release);
 	if (!wait_until(flag_is_set, (void *)&cleanup_ran, 5000))
 		case_lost(th);
-	pthread_join(th, &ret);
+	if (join_bounded(th, &ret, 5000))
+		verdict_exit(VERDICT_FAIL, "cleanup handler ran but the thread "
+			     "did not end within 5 s");
 	if (cleanup_in_handler)
 		verdict_exit(VERDICT_FAIL, "cancellation acted inside the "
 			     "SIGUSR1 handler (asynchronously)");

@@ -77,6 +77,25 @@ const char *backend_names(void)
 	return names;
 }
 
+/* The strategy is libcp's to accept: EINVAL means this table names one the
+ * library does not have (out of step), EBUSY that a request was already
+ * made in this process. */
+static const struct backend *backend_select(const struct backend *be,
+					    char *err, size_t errlen)
+{
+	int rc = cp_set_strategy(be->name + 3);
+
+	if (rc == 0)
+		return be;
+	if (rc == EINVAL)
+		snprintf(err, errlen, "libcp has no strategy '%s' (backends: %s)",
+			 be->name + 3, backend_names());
+	else
+		snprintf(err, errlen, "backend %s: cp_set_strategy: %s", be->name,
+			 strerror(rc));
+	return NULL;
+}
+
 const struct backend *backend_open(const char *name, char *err, size_t errlen)
 {
 	if (!strcmp(name, "libc"))
@@ -86,11 +105,7 @@ const struct backend *backend_open(const char *name, char *err, size_t errlen)
 	for (size_t i = 0; i < N_CP; i++) {
 		if (strcmp(name, backend_cp[i].name))
 			continue;
-		if (cp_set_strategy(name + 3) == 0)
-			return &backend_cp[i];
-		snprintf(err, errlen, "backend %s: cannot select strategy %s",
-			 name, name + 3);
-		return NULL;
+		return backend_select(&backend_cp[i], err, errlen);
 	}
 	snprintf(err, errlen, "unknown backend '%s' (choose from: %s)", name,
 		 backend_names());

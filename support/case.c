@@ -32,6 +32,15 @@ static void case_parse_expect(const char *name, const char *arg)
 		case_usage(name, "--expect takes pass, fail or any");
 }
 
+static _Noreturn void case_bad_option(const char *name, int c, const char *arg)
+{
+	char why[160];
+
+	snprintf(why, sizeof why, c == ':' ? "option '%s' needs a value"
+					   : "unknown option '%s'", arg);
+	case_usage(name, why);
+}
+
 const struct backend *case_start(int argc, char **argv, const char *case_name)
 {
 	static const struct option opts[] = {
@@ -45,8 +54,8 @@ const struct backend *case_start(int argc, char **argv, const char *case_name)
 	char err[256];
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;   /* our own one-line messages, not getopt's */
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 'b')
 			backend = optarg;
 		else if (c == 'e')
@@ -54,10 +63,12 @@ const struct backend *case_start(int argc, char **argv, const char *case_name)
 		else if (c == 'h')
 			case_usage(case_name, NULL);
 		else
-			case_usage(case_name, "unknown option");
+			case_bad_option(case_name, c, argv[optind - 1]);
 	}
-	if (optind < argc)
-		case_usage(case_name, "unexpected argument");
+	if (optind < argc) {
+		snprintf(err, sizeof err, "unexpected argument '%s'", argv[optind]);
+		case_usage(case_name, err);
+	}
 	if (!(be = backend_open(backend, err, sizeof err)))
 		case_usage(case_name, err);
 	verdict_begin(case_name, be->name);
