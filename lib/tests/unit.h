@@ -77,5 +77,6 @@ Suite *unit_suite_cancel(void);
 Suite *unit_suite_signals(void);
 Suite *unit_suite_wrappers(void);
 Suite *unit_suite_lifecycle(void);
+Suite *unit_suite_cleanup(void);
 
 #endif

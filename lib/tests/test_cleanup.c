@@ -1,0 +1,95 @@
+/* test_cleanup.c - what runs when a cancellation acts: cleanup handlers,
+ * then thread-specific data destructors; and type switching under a flood
+ * of requests. */
+#include "unit.h"
+
+#include <cp.h>
+#include <unistd.h>
+
+static pthread_key_t key;
+static volatile int events[4], nevents;
+
+static void note(int what)
+{
+	events[__atomic_fetch_add(&nevents, 1, __ATOMIC_SEQ_CST)] = what;
+}
+
+static void tsd_destructor(void *p)
+{
+	(void)p;
+	note(2);
+}
+
+static void cleanup(void *p)
+{
+	(void)p;
+	note(1);
+}
+
+static void body_tsd(struct unit_target *t)
+{
+	(void)t;
+	pthread_setspecific(key, (void *)1);
+	pthread_cleanup_push(cleanup, NULL);
+	cp_cancel(pthread_self());
+	cp_testcancel();
+	pthread_cleanup_pop(0);
+}
+
+/* POSIX: cleanup handlers run first, then TSD destructors. */
+START_TEST(tsd_destructors_after_cleanup)
+{
+	struct unit_target t = { 0 };
+
+	nevents = 0;
+	ck_assert_int_eq(pthread_key_create(&key, tsd_destructor), 0);
+	unit_start(&t, body_tsd);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(nevents, 2);
+	ck_assert_int_eq(events[0], 1);
+	ck_assert_int_eq(events[1], 2);
+	pthread_key_delete(key);
+}
+END_TEST
+
+/* A thread flipping between deferred and asynchronous type while
+ * requests arrive (cf. glibc BZ#32782: acting twice would re-enter the
+ * unwinder).  It must end cancelled exactly once, every time. */
+static void body_flip(struct unit_target *t)
+{
+	pthread_cleanup_push(cleanup, NULL);
+	flag_set(&t->cleanup_ran);   /* "started" */
+	for (;;) {
+		cp_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+		cp_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
+		cp_testcancel();
+	}
+	pthread_cleanup_pop(0);
+}
+
+START_TEST(type_switching_under_requests)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct unit_target t = { 0 };
+
+		nevents = 0;
+		unit_start(&t, body_flip);
+		flag_wait(&t.cleanup_ran);
+		cp_cancel(t.th);
+		ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+		ck_assert_int_eq(nevents, 1);
+	}
+}
+END_TEST
+
+Suite *unit_suite_cleanup(void)
+{
+	Suite *s = suite_create("cleanup");
+	TCase *tc = tcase_create("acting");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tsd_destructors_after_cleanup);
+	tcase_add_test(tc, type_switching_under_requests);
+	suite_add_tcase(s, tc);
+	return s;
+}
