@@ -361,6 +361,42 @@ START_TEST(tiny_stack_with_altstack)
 }
 END_TEST
 
+/* The documented rule for cp_ calls inside a handler: they are
+ * cancellation points too.  A handler on top of a blocked cp_read makes a
+ * blocking cp_read of its own; a request acts there, inside the handler,
+ * because the program asked for a cancellation point there. */
+static int inner_pipe[2];
+
+static void cp_calling_handler(int sig)
+{
+	char c;
+
+	(void)sig;
+	in_handler = 1;
+	flag_set(&handler_entered);
+	cp_read(inner_pipe[0], &c, 1);
+	in_handler = 0;
+}
+
+START_TEST(cp_call_in_handler_is_a_cancellation_point)
+{
+	struct unit_target t = { 0 };
+
+	ck_assert_int_eq(pipe2(inner_pipe, O_CLOEXEC), 0);
+	install(SIGUSR1, cp_calling_handler, SA_RESTART);
+	unit_start(&t, body_read);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&handler_entered, UNIT_WAIT_MS));
+	unit_wait_in_syscall(&t, SYS_read);   /* now the handler's read */
+	cp_cancel(t.th);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(t.aux, 1);   /* acted inside, at the handler's cp_read */
+	close(inner_pipe[0]);
+	close(inner_pipe[1]);
+}
+END_TEST
+
 Suite *unit_suite_signals(void)
 {
 	Suite *s = suite_create("signals");
@@ -377,6 +413,7 @@ Suite *unit_suite_signals(void)
 	tcase_add_test(tc, unrelated_no_restart_eintr);
 	tcase_add_test(tc, siglongjmp_leaves_no_async_state);
 	tcase_add_test(tc, tiny_stack_with_altstack);
+	tcase_add_test(tc, cp_call_in_handler_is_a_cancellation_point);
 	suite_add_tcase(s, tc);
 	return s;
 }
