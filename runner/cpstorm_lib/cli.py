@@ -122,7 +122,7 @@ def _test_parser(d):
                "ctest --output-on-failure -j2 in the build directory.  "
                "Exit status: ctest's (0 all passed); 1 when the build "
                "fails; 2 on bad input or missing packages (not root).")
-    p.add_argument("--sanitize", metavar="LIST", type=_sanitizers, default="",
+    p.add_argument("--sanitize", metavar="LIST", type=_sanitizers, default=None,
                    help="build with -fsanitize=LIST (e.g. address,undefined); "
                    "use its own --build-dir")
     _add_build_dir(p, d["repo"])
