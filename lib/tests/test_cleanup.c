@@ -4,6 +4,8 @@
 #include "unit.h"
 
 #include <cp.h>
+#include <procfs.h>
+#include <sched.h>
 #include <unistd.h>
 
 static pthread_key_t key;
@@ -82,6 +84,60 @@ START_TEST(type_switching_under_requests)
 }
 END_TEST
 
+/* Targets at the end of their life: one running its TSD destructors
+ * (exiting), one that has exited but is not joined yet.  A request must
+ * neither crash nor change how they end. */
+static volatile int in_destructor, destructor_release;
+static pthread_key_t exit_key;
+
+static void holding_destructor(void *p)
+{
+	(void)p;
+	flag_set(&in_destructor);
+	flag_wait(&destructor_release);
+}
+
+static void body_exit_normally(struct unit_target *t)
+{
+	pthread_setspecific(exit_key, (void *)1);
+	t->returned = 1;
+}
+
+START_TEST(cancel_exiting_thread)
+{
+	struct unit_target t = { 0 };
+
+	in_destructor = destructor_release = 0;
+	ck_assert_int_eq(pthread_key_create(&exit_key, holding_destructor), 0);
+	unit_start(&t, body_exit_normally);
+	flag_wait(&in_destructor);
+	ck_assert_int_eq(cp_cancel(t.th), 0);
+	flag_set(&destructor_release);
+	ck_assert_ptr_eq(unit_join(&t), &t);   /* its own return value */
+	pthread_key_delete(exit_key);
+}
+END_TEST
+
+static void body_return(struct unit_target *t)
+{
+	t->returned = 1;
+}
+
+START_TEST(cancel_exited_unjoined_thread)
+{
+	struct unit_target t = { 0 };
+
+	unit_start(&t, body_return);
+	/* Exited: /proc no longer lists the task (the zombie is reaped by
+	 * the kernel at once for threads). */
+	for (int i = 0; i < 50000 && task_syscall(t.tid) != -2; i++)
+		sched_yield();
+	ck_assert_int_eq(task_syscall(t.tid), -2);
+	ck_assert_int_eq(cp_cancel(t.th), 0);
+	ck_assert_ptr_eq(unit_join(&t), &t);
+}
+END_TEST
+
 Suite *unit_suite_cleanup(void)
 {
 	Suite *s = suite_create("cleanup");
@@ -90,6 +146,8 @@ Suite *unit_suite_cleanup(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tsd_destructors_after_cleanup);
 	tcase_add_test(tc, type_switching_under_requests);
+	tcase_add_test(tc, cancel_exiting_thread);
+	tcase_add_test(tc, cancel_exited_unjoined_thread);
 	suite_add_tcase(s, tc);
 	return s;
 }
