@@ -24,16 +24,23 @@ int flag_is_set(void *flag)
 	return __atomic_load_n((volatile int *)flag, __ATOMIC_SEQ_CST) != 0;
 }
 
-int join_bounded(pthread_t th, void **ret, int timeout_ms)
+struct timespec deadline_in_ms(clockid_t clock, int timeout_ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
+	return ts;
+}
+
+int join_bounded(pthread_t th, void **ret, int timeout_ms)
+{
+	struct timespec ts = deadline_in_ms(CLOCK_REALTIME, timeout_ms);
+
 	return pthread_timedjoin_np(th, ret, &ts) == ETIMEDOUT ? ETIMEDOUT : 0;
 }

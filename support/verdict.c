@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "verdict.h"
 
+#include "handshake.h"
 #include "procfs.h"
 
 #include <pthread.h>
@@ -87,15 +88,8 @@ _Noreturn void verdict_exit(enum verdict v, const char *fmt, ...)
 
 int wait_until(int (*cond)(void *arg), void *arg, int timeout_ms)
 {
-	struct timespec step = { 0, 100 * 1000 }, now, end;
-
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
+	struct timespec step = { 0, 100 * 1000 }, now;
+	struct timespec end = deadline_in_ms(CLOCK_MONOTONIC, timeout_ms);
 	for (;;) {
 		if (cond(arg))
 			return 1;
