@@ -90,6 +90,7 @@ int wait_until(int (*cond)(void *arg), void *arg, int timeout_ms)
 {
 	struct timespec step = { 0, 100 * 1000 }, now;
 	struct timespec end = deadline_in_ms(CLOCK_MONOTONIC, timeout_ms);
+
 	for (;;) {
 		if (cond(arg))
 			return 1;
