@@ -1,0 +1,85 @@
+/*
+ * Description: eintr-acts — a cancellation request that interrupts a call
+ * the kernel ends with EINTR (not restarts) must act, never surface EINTR.
+ *
+ * The race: poll and nanosleep return EINTR after any signal handler, even
+ * one installed with SA_RESTART (signal(7); the kernel's ERESTARTNOHAND
+ * and restart-block paths).  The cancel signal's handler is such a
+ * handler, and it defers when the PC is past the syscall instruction —
+ * where the kernel leaves it for EINTR.  An implementation that only acts
+ * inside its window would return EINTR to a caller that asked for neither
+ * a signal nor an error.
+ *
+ * The interleaving: for each call, a target thread blocks in it (waited
+ * for via /proc/<tid>/syscall), then the request is made.
+ *
+ * Correct: the thread is cancelled inside the call; the call never
+ * returns to its caller.
+ */
+#define _GNU_SOURCE
+#include <blockers.h>
+#include <case.h>
+#include <handshake.h>
+#include <procfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const variants[] = { "poll", "nanosleep" };
+
+/* One variant: "" when it acted, else what went wrong. */
+static const char *case_variant(const struct backend *be, const char *name,
+				char *why, size_t len)
+{
+	int p[2];
+	struct blocked_run r = { .b = blocker_find(name), .be = be,
+				 .bound_ms = 3600 * 1000 };
+	void *ret;
+
+	if (!r.b || pipe2(p, O_CLOEXEC))
+		verdict_exit(VERDICT_ERROR, "setup of %s", name);
+	r.fd = p[0];
+	if (blocked_start(&r))
+		verdict_exit(VERDICT_ERROR, "target never blocked in %s", name);
+	watchdog_watch(r.tid);
+	be->cancel(r.th);
+	if (join_bounded(r.th, &ret, 5000)) {
+		char diag[384];
+
+		task_diagnose(r.tid, diag, sizeof diag);
+		snprintf(why, len, "%s: cancellation lost, still blocked 5 s "
+			 "later; %s", name, diag);
+		verdict_exit(VERDICT_FAIL, "%s", why);
+	}
+	close(p[0]);
+	close(p[1]);
+	if (ret == PTHREAD_CANCELED && !r.returned)
+		return "";
+	snprintf(why, len, "%s returned %ld (%s) instead of acting", name,
+		 r.result, r.result < 0 ? strerror(r.err) : "no error");
+	return why;
+}
+
+int main(int argc, char **argv)
+{
+	const struct backend *be = case_start(argc, argv, "eintr-acts");
+	char why[sizeof variants / sizeof *variants][512], bad[1100] = "";
+
+	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, "eintr-acts");
+	case_warm_unwinder(be);
+	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
+		const char *w = case_variant(be, variants[i], why[i], sizeof why[i]);
+
+		if (*w)
+			snprintf(bad + strlen(bad), sizeof bad - strlen(bad),
+				 "%s%s", *bad ? "; " : "", w);
+	}
+	if (*bad)
+		verdict_exit(VERDICT_FAIL, "%s", bad);
+	verdict_exit(VERDICT_PASS, "poll and nanosleep: the cancellation acted, "
+		     "no EINTR reached the caller");
+}
