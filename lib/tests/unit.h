@@ -78,5 +78,6 @@ Suite *unit_suite_signals(void);
 Suite *unit_suite_wrappers(void);
 Suite *unit_suite_lifecycle(void);
 Suite *unit_suite_cleanup(void);
+Suite *unit_suite_uring(void);
 
 #endif
