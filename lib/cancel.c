@@ -22,6 +22,9 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
 
 __thread struct cp_thread cp_self __attribute__((tls_model("initial-exec")));
 static uintptr_t cp_tls_delta;
@@ -107,6 +110,11 @@ _Noreturn void cp_act(void)
 	t->async = 0;
 	t->in_cp = 0;
 	cp_retry_stop(t);
+#ifdef __SANITIZE_ADDRESS__
+	/* The forced unwind skips the epilogues that would unpoison the
+	 * frames' redzones; tell ASan the stack is left for good. */
+	__asan_handle_no_return();
+#endif
 	pthread_exit(PTHREAD_CANCELED);
 }
 
