@@ -74,9 +74,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
 		const char *w = case_variant(be, variants[i], why[i], sizeof why[i]);
 
-		if (*w)
-			snprintf(bad + strlen(bad), sizeof bad - strlen(bad),
-				 "%s%s", *bad ? "; " : "", w);
+		verdict_append(bad, sizeof bad, w);
 	}
 	if (*bad)
 		verdict_exit(VERDICT_FAIL, "%s", bad);

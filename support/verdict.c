@@ -47,6 +47,14 @@ void verdict_metric(const char *key, const char *fmt, ...)
 		sizeof verdict_metrics - strlen(verdict_metrics) - 1);
 }
 
+void verdict_append(char *buf, size_t len, const char *finding)
+{
+	size_t used = strlen(buf);
+
+	if (*finding && used < len)
+		snprintf(buf + used, len - used, "%s%s", used ? "; " : "", finding);
+}
+
 static const char *verdict_name(enum verdict v)
 {
 	switch (v) {

@@ -16,6 +16,7 @@
 #define SUPPORT_VERDICT_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 enum verdict {
@@ -36,6 +37,10 @@ void verdict_expect(enum verdict v, int any);
 /* Add a measurement printed as key=value before detail. */
 void verdict_metric(const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Collect one finding into buf, "; "-separated; an empty one is skipped.
+ * For cases that try several variants and report all that went wrong. */
+void verdict_append(char *buf, size_t len, const char *finding);
 
 /* Print the verdict line and exit with the verdict's status.
  * Async-signal-unsafe; call from the main thread or the watchdog. */
