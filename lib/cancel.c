@@ -100,7 +100,7 @@ int cp_cancel(pthread_t th)
 	return err == ESRCH ? 0 : err;
 }
 
-_Noreturn void cp_act(void)
+_Noreturn CP_ARCH_REALIGN void cp_act(void)
 {
 	struct cp_thread *t = &cp_self;
 

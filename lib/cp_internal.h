@@ -58,7 +58,7 @@ extern int cp_cancel_used CP_HIDDEN;  /* a request was made: strategy fixed */
 /* Act on the cancellation: never returns (pthread_exit(PTHREAD_CANCELED)).
  * Called from normal context (asm landing pad, cp_testcancel, EINTR path)
  * or, for asynchronous cancellation, from the signal handler. */
-CP_HIDDEN _Noreturn void cp_act(void);
+CP_HIDDEN _Noreturn CP_ARCH_REALIGN void cp_act(void);
 
 /* Order this thread's plain stores to its cp_thread before its next load
  * of `pending` against a concurrent cp_cancel (Dekker).  Free when the
@@ -91,6 +91,21 @@ extern const char cp_window_end[] CP_HIDDEN;
 extern const char cp_window_landing[] CP_HIDDEN;
 extern const char cp_routine_end[] CP_HIDDEN;
 
+/* An arch without a register-convention entry (cp_arch.h defines
+ * CP_ARCH_HAS_WINDOW_CALL when it has one) enters the window through the
+ * C-convention routine. */
+#ifndef CP_ARCH_HAS_WINDOW_CALL
+static inline long cp_arch_window_call(const int *pending, long nr, long a1,
+				       long a2, long a3, long a4, long a5,
+				       long a6)
+{
+	return cp_syscall_asm(pending, nr, a1, a2, a3, a4, a5, a6);
+}
+#endif
+#ifndef CP_ARCH_REALIGN
+#define CP_ARCH_REALIGN
+#endif
+
 /* A plain, non-cancellable syscall (-errno): outside the window. */
 static inline long cp_syscall_nocancel(long nr, long a1, long a2, long a3,
 				       long a4, long a5, long a6)
@@ -98,13 +113,14 @@ static inline long cp_syscall_nocancel(long nr, long a1, long a2, long a3,
 	return cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
 }
 
-/* The one place where a kernel result becomes the libc convention. */
+/* The one place where a kernel result becomes the libc convention:
+ * cp_ret's cold half, out of line so that the wrappers' fast path keeps
+ * no frame for the errno call (syscall.c). */
+CP_HIDDEN __attribute__((cold)) long cp_set_errno(long r);
 static inline long cp_ret(long r)
 {
-	if ((unsigned long)r > -4096UL) {
-		errno = (int)-r;
-		return -1;
-	}
+	if (__builtin_expect((unsigned long)r > -4096UL, 0))
+		return cp_set_errno(r);
 	return r;
 }
 
@@ -119,23 +135,23 @@ CP_HIDDEN long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2,
 
 /* The cancellable syscall, inlined into every wrapper: publish in_cp (the
  * canceller's membarrier orders it against its `pending` store), let the
- * asm routine check `pending` and enter the kernel, unpublish.  Disabled
+ * asm routine check `pending` and enter the kernel, unpublish.  in_cp
+ * counts: a handler may nest a call inside a call, and its increment and
+ * decrement cancel out before the outer call goes on.  Disabled
  * cancellation, the async strategy and the no-membarrier fallback take
  * cp_syscall_slow(). */
 static inline __attribute__((always_inline)) long
 cp_syscall_inline(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	struct cp_thread *t = &cp_self;
-	int outer;
 	long r;
 
 	if (__builtin_expect(t->disabled || !cp_fast_ok, 0))
 		return cp_syscall_slow(t, nr, a1, a2, a3, a4, a5, a6);
-	outer = t->in_cp;   /* a handler may nest a call inside a call */
-	t->in_cp = 1;
+	t->in_cp++;
 	__asm__ volatile("" ::: "memory");
-	r = cp_syscall_asm(&t->pending, nr, a1, a2, a3, a4, a5, a6);
-	t->in_cp = outer;
+	r = cp_arch_window_call(&t->pending, nr, a1, a2, a3, a4, a5, a6);
+	t->in_cp--;
 	__asm__ volatile("" ::: "memory");
 	if (__builtin_expect(t->pending, 0))
 		return cp_after(t, nr, r);

@@ -10,6 +10,12 @@
 #include <errno.h>
 #include <sys/syscall.h>
 
+long cp_set_errno(long r)
+{
+	errno = (int)-r;
+	return -1;
+}
+
 /* After the call: anything to do only when a request is pending. */
 long cp_after(struct cp_thread *t, long nr, long r)
 {

@@ -50,4 +50,44 @@ static inline long cp_arch_syscall6(long nr, long a1, long a2, long a3,
 	return ret;
 }
 
+/* The fast path's way into the window: a call to cp_window_call with the
+ * arguments already where the kernel wants them, so the routine moves
+ * nothing.  The call pushes a return address below %rsp, where the
+ * compiler may keep red-zone data: libcp is built with -mno-red-zone on
+ * x86_64 (arch/x86_64/flags.cmake).  The stack is not aligned for a call
+ * here either; only cp_act, reached from the landing pad, cares, and it
+ * realigns (CP_ARCH_REALIGN).  The unwinder is fine: the routine keeps
+ * CFA = %rsp+8 and the wrapper's own CFI is unchanged across the asm. */
+#define CP_ARCH_HAS_WINDOW_CALL 1
+extern const char cp_window_call[] __attribute__((visibility("hidden")));
+#define CP_ARCH_WINDOW_ASM(...)                                               \
+	__asm__ volatile("call cp_window_call"                               \
+			 : "=a"(ret), "+r"(r11)                              \
+			 : "0"(nr), "D"(a1), "S"(a2), "d"(a3) __VA_ARGS__    \
+			 : "rcx", "cc", "memory")
+static inline __attribute__((always_inline)) long
+cp_arch_window_call(const int *pending, long nr, long a1, long a2, long a3,
+		    long a4, long a5, long a6)
+{
+	register const int *r11 __asm__("r11") = pending;
+	long ret;
+
+	/* Most wrappers pass constant zeros for a4..a6 (3-argument calls):
+	 * the kernel does not read those registers, so leave them be. */
+	if (__builtin_constant_p(a4 | a5 | a6) && (a4 | a5 | a6) == 0) {
+		CP_ARCH_WINDOW_ASM();
+	} else {
+		register long r10 __asm__("r10") = a4;
+		register long r8 __asm__("r8") = a5;
+		register long r9 __asm__("r9") = a6;
+
+		CP_ARCH_WINDOW_ASM(, "r"(r10), "r"(r8), "r"(r9));
+	}
+	return ret;
+}
+#undef CP_ARCH_WINDOW_ASM
+
+/* cp_act may be entered with the stack misaligned (see above). */
+#define CP_ARCH_REALIGN __attribute__((force_align_arg_pointer))
+
 #endif

@@ -23,8 +23,16 @@
  * reached by redirecting the PC from any point of the window and the
  * unwinder still finds the caller.
  *
- * Register map (SysV call -> Linux syscall):
- *   %rdi pending  -> flag read once, before the syscall
+ * Two entries, one window:
+ *   cp_syscall_asm   SysV C convention (slow paths, other callers);
+ *   cp_window_call   the fast path's entry (cp_arch_window_call in
+ *                    cp_arch.h): the wrapper's inline asm has already put
+ *                    everything in the kernel's registers, so the window
+ *                    is four instructions and no argument is moved.
+ *
+ * C entry register map (SysV call -> Linux syscall):
+ *   %rdi pending  -> %r11 (read once, before the syscall; `syscall`
+ *                    clobbers %r11 anyway)
  *   %rsi nr       -> %rax
  *   %rdx a1       -> %rdi
  *   %rcx a2       -> %rsi
@@ -32,12 +40,15 @@
  *   %r9  a4       -> %r10
  *   8(%rsp)  a5   -> %r8
  *   16(%rsp) a6   -> %r9
- * `syscall` clobbers %rcx and %r11; the result (or -errno) is in %rax.
+ * cp_window_call takes exactly the right-hand column.  `syscall` clobbers
+ * %rcx and %r11; the result (or -errno) is in %rax.
  */
 	.text
 	.globl	cp_syscall_asm
 	.hidden	cp_syscall_asm
 	.type	cp_syscall_asm, @function
+	.globl	cp_window_call
+	.hidden	cp_window_call
 	.globl	cp_window_begin
 	.hidden	cp_window_begin
 	.globl	cp_window_end
@@ -49,12 +60,7 @@
 	.p2align 4
 cp_syscall_asm:
 	.cfi_startproc
-cp_window_begin:
-	/* A request that arrived before this load is acted on here; one that
-	 * arrives after it is delivered as a signal whose handler sees a PC
-	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
-	cmpl	$0, (%rdi)
-	jne	cp_window_landing
+	mov	%rdi, %r11
 	mov	%rsi, %rax
 	mov	%rdx, %rdi
 	mov	%rcx, %rsi
@@ -62,12 +68,21 @@ cp_window_begin:
 	mov	%r9, %r10
 	mov	8(%rsp), %r8
 	mov	16(%rsp), %r9
+cp_window_call:
+cp_window_begin:
+	/* A request that arrived before this load is acted on here; one that
+	 * arrives after it is delivered as a signal whose handler sees a PC
+	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
+	cmpl	$0, (%r11)
+	jne	cp_window_landing
 	syscall
 cp_window_end:
 	ret
 cp_window_landing:
 	/* Tail call: cp_act() never returns; its frame's return address is
-	 * our caller's, which the unwinder walks on to. */
+	 * our caller's, which the unwinder walks on to.  The stack may be
+	 * misaligned here (the inline-asm caller does not align it for a
+	 * call), which is why cp_act realigns (CP_ARCH_REALIGN). */
 	jmp	cp_act
 cp_routine_end:
 	.cfi_endproc
