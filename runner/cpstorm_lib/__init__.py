@@ -8,4 +8,8 @@ proc    - run one program in its own process group under a timeout
 verdict - turn a case's verdict line and exit status into a cell
 storm   - run the storm and turn its JSON record into a cell
 report  - the verdict table, the details, the JSON Lines file
+sinks   - where finished cells go: --json, --junit, --ktap
+junit   - JUnit XML for Jenkins/GitLab
+ktap    - KTAP version 1 on stdout for KernelCI/LAVA
+kmsg    - kernel health: /dev/kmsg markers around each cell
 """

@@ -99,6 +99,15 @@ def _run_parser(d):
                    "killed (default: %(default)s)")
     p.add_argument("--json", metavar="FILE",
                    help="write one JSON record per cell (JSON Lines)")
+    p.add_argument("--junit", metavar="FILE",
+                   help="write JUnit XML (a testsuite per backend) for "
+                   "Jenkins/GitLab")
+    p.add_argument("--ktap", action="store_true",
+                   help="print KTAP version 1 on stdout (a test per "
+                   "backend, cases nested); the table becomes '# ' lines")
+    p.add_argument("--no-kernel-check", action="store_true",
+                   help="do not fail cells on kernel BUG/WARNING/Oops lines "
+                   "(checked via /dev/kmsg markers when root)")
     p.add_argument("--strict", action="store_true",
                    help=f"exit 1 when a {d['strict_backend']} cell is not "
                    "PASS")
