@@ -6,6 +6,7 @@
 #include <cp.h>
 #include <procfs.h>
 #include <sched.h>
+#include <string.h>
 #include <unistd.h>
 
 static pthread_key_t key;
@@ -138,6 +139,55 @@ START_TEST(cancel_exited_unjoined_thread)
 }
 END_TEST
 
+static volatile int a_ready, a_go;
+
+static void body_pending_at_exit(struct unit_target *t)
+{
+	cp_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	flag_set(&a_ready);
+	flag_wait(&a_go);
+	t->returned = 1;   /* exits with the request still pending */
+}
+
+static void body_cancellation_points(struct unit_target *t)
+{
+	cp_testcancel();
+	cp_close(-1);
+	t->returned = 1;
+}
+
+/* A thread ID outlives its thread only until join; the next thread may
+ * get the same pthread_t (glibc reuses the descriptor and stack from its
+ * cache).  A request that was pending when the old owner exited must not
+ * be inherited by the new one (its state must start clean), while a
+ * request made to the ID now is for the new owner: that is its thread. */
+START_TEST(reused_id_starts_clean)
+{
+	struct unit_target a = { 0 }, b = { 0 };
+	int reused = 0;
+
+	a_ready = a_go = 0;
+	unit_start(&a, body_pending_at_exit);
+	flag_wait(&a_ready);
+	ck_assert_int_eq(cp_cancel(a.th), 0);
+	flag_set(&a_go);
+	ck_assert_ptr_eq(unit_join(&a), &a);
+	/* Same attributes, so the cached descriptor fits; a few tries in
+	 * case another test's thread took it. */
+	for (int i = 0; i < 8 && !reused; i++) {
+		memset(&b, 0, sizeof b);
+		unit_start(&b, body_cancellation_points);
+		ck_assert_msg(unit_join(&b) == &b && b.returned,
+			      "a new thread inherited its ID's old pending "
+			      "cancellation (try %d, ID %s)", i,
+			      pthread_equal(a.th, b.th) ? "reused" : "new");
+		reused = pthread_equal(a.th, b.th);
+	}
+	ck_assert_msg(reused, "the libc never reused the pthread_t: the "
+		      "inheritance check above ran on new IDs only");
+}
+END_TEST
+
 Suite *unit_suite_cleanup(void)
 {
 	Suite *s = suite_create("cleanup");
@@ -148,6 +198,7 @@ Suite *unit_suite_cleanup(void)
 	tcase_add_test(tc, type_switching_under_requests);
 	tcase_add_test(tc, cancel_exiting_thread);
 	tcase_add_test(tc, cancel_exited_unjoined_thread);
+	tcase_add_test(tc, reused_id_starts_clean);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,6 +2,9 @@
  * and against other handlers. */
 #include "unit.h"
 
+#include <procfs.h>
+#include <verdict.h>
+
 #include <cp.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -397,6 +401,85 @@ START_TEST(cp_call_in_handler_is_a_cancellation_point)
 }
 END_TEST
 
+/* A handler on top of a cancellation point that makes a plain,
+ * non-cancellable blocking call (a futex wait): the request that arrives
+ * meanwhile must not turn that call into a cancellation point (no EINTR,
+ * no acting inside it); it acts after the handler returns. */
+static volatile int nocancel_word;
+static volatile long nocancel_result = 1;
+
+static void futex_waiting_handler(int sig)
+{
+	long r;
+
+	(void)sig;
+	in_handler = 1;
+	flag_set(&handler_entered);
+	do
+		r = syscall(SYS_futex, &nocancel_word, FUTEX_WAIT_PRIVATE, 0,
+			    NULL, NULL, 0);
+	while (r == -1 && errno == EAGAIN && !nocancel_word);
+	nocancel_result = r == -1 ? -errno : r;
+	in_handler = 0;
+}
+
+/* Back in the futex wait (restarted after the cancel signal), or gone. */
+static int futex_again_or_gone(void *p)
+{
+	long nr = task_syscall(((struct unit_target *)p)->tid);
+
+	return nr == SYS_futex || nr == -2;
+}
+
+START_TEST(handler_nocancel_call_stays_nocancel)
+{
+	struct unit_target t = { 0 };
+
+	nocancel_word = 0;
+	nocancel_result = 1;
+	install(SIGUSR1, futex_waiting_handler, SA_RESTART);
+	unit_start(&t, body_read);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR1);
+	unit_wait_in_syscall(&t, SYS_futex);
+	cp_cancel(t.th);
+	ck_assert_msg(unit_wait_sig_settled(&t, cp_signal()),
+		      "the cancel signal never reached the target");
+	ck_assert_msg(wait_until(futex_again_or_gone, &t, UNIT_WAIT_MS),
+		      "the target neither went back to its futex wait nor exited");
+	ck_assert_msg(nocancel_result == 1 && task_syscall(t.tid) == SYS_futex,
+		      "the handler's futex wait ended (%ld) or the thread was "
+		      "cancelled inside the handler (cleanup ran: %d)",
+		      nocancel_result, t.cleanup_ran);
+	__atomic_store_n(&nocancel_word, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &nocancel_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_msg(nocancel_result == 0, "the handler's non-cancellable "
+		      "futex wait returned %ld instead of 0", nocancel_result);
+	ck_assert_int_eq(t.aux, 0);
+	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
+/* The cancel signal's disposition (cp.h): SA_RESTART so declined
+ * requests restart blocked calls, SA_SIGINFO for the context, SA_ONSTACK
+ * for threads with an alternate stack, and a full mask so that nothing
+ * nests inside the decision (32..SIGRTMIN-1 are the libc's own, never in
+ * a user mask). */
+START_TEST(cancel_signal_disposition)
+{
+	struct sigaction sa;
+	int wanted = SA_RESTART | SA_SIGINFO | SA_ONSTACK;
+
+	ck_assert_int_eq(sigaction(cp_signal(), NULL, &sa), 0);
+	ck_assert_int_eq(sa.sa_flags & wanted, wanted);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && (sig < 32 || sig >= SIGRTMIN) &&
+		    sigismember(&sa.sa_mask, sig) == 0)
+			ck_abort_msg("signal %d is not masked during the cancel handler", sig);
+}
+END_TEST
+
 Suite *unit_suite_signals(void)
 {
 	Suite *s = suite_create("signals");
@@ -414,6 +497,8 @@ Suite *unit_suite_signals(void)
 	tcase_add_test(tc, siglongjmp_leaves_no_async_state);
 	tcase_add_test(tc, tiny_stack_with_altstack);
 	tcase_add_test(tc, cp_call_in_handler_is_a_cancellation_point);
+	tcase_add_test(tc, handler_nocancel_call_stays_nocancel);
+	tcase_add_test(tc, cancel_signal_disposition);
 	suite_add_tcase(s, tc);
 	return s;
 }
