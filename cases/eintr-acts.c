@@ -2,7 +2,8 @@
  * Description: eintr-acts — a cancellation request that interrupts a call
  * the kernel ends with EINTR (not restarts) must act, never surface EINTR.
  *
- * The race: poll and nanosleep return EINTR after any signal handler, even
+ * The race: poll, ppoll, select, pselect, epoll_wait, sigsuspend, pause,
+ * sigtimedwait and nanosleep return EINTR after any signal handler, even
  * one installed with SA_RESTART (signal(7); the kernel's ERESTARTNOHAND
  * and restart-block paths).  The cancel signal's handler is such a
  * handler, and it defers when the PC is past the syscall instruction —
@@ -10,8 +11,9 @@
  * inside its window would return EINTR to a caller that asked for neither
  * a signal nor an error.
  *
- * The interleaving: for each call, a target thread blocks in it (waited
- * for via /proc/<tid>/syscall), then the request is made.
+ * The interleaving: for each of those calls (the blockers table in
+ * support/blockers.c marks them as not restarting), a target thread blocks
+ * in it (waited for via /proc/<tid>/syscall), then the request is made.
  *
  * Correct: the thread is cancelled inside the call; the call never
  * returns to its caller.
@@ -23,28 +25,20 @@
 #include <procfs.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char *const variants[] = { "poll", "nanosleep" };
-
 /* One variant: "" when it acted, else what went wrong. */
-static const char *case_variant(const struct backend *be, const char *name,
-				char *why, size_t len)
+static const char *case_variant(const struct backend *be,
+				const struct blocker *b, char *why, size_t len)
 {
-	int p[2];
-	struct blocked_run r = { .b = blocker_find(name), .be = be,
-				 .bound_ms = 3600 * 1000 };
+	struct blocked_run r = { .b = b, .be = be, .bound_ms = 3600 * 1000 };
 	void *ret;
 
-	if (!r.b || pipe2(p, O_CLOEXEC))
-		verdict_exit(VERDICT_ERROR, "setup of %s", name);
-	r.fd = p[0];
 	if (blocked_start(&r))
-		verdict_exit(VERDICT_ERROR, "target never blocked in %s", name);
+		verdict_exit(VERDICT_ERROR, "target never blocked in %s", b->name);
 	watchdog_watch(r.tid);
 	be->cancel(r.th);
 	if (join_bounded(r.th, &ret, 5000)) {
@@ -52,14 +46,13 @@ static const char *case_variant(const struct backend *be, const char *name,
 
 		task_diagnose(r.tid, diag, sizeof diag);
 		snprintf(why, len, "%s: cancellation lost, still blocked 5 s "
-			 "later; %s", name, diag);
+			 "later; %s", b->name, diag);
 		verdict_exit(VERDICT_FAIL, "%s", why);
 	}
-	close(p[0]);
-	close(p[1]);
+	blocked_end(&r);
 	if (ret == PTHREAD_CANCELED && !r.returned)
 		return "";
-	snprintf(why, len, "%s returned %ld (%s) instead of acting", name,
+	snprintf(why, len, "%s returned %ld (%s) instead of acting", b->name,
 		 r.result, r.result < 0 ? strerror(r.err) : "no error");
 	return why;
 }
@@ -67,17 +60,19 @@ static const char *case_variant(const struct backend *be, const char *name,
 int main(int argc, char **argv)
 {
 	const struct backend *be = case_start(argc, argv, "eintr-acts");
-	char why[sizeof variants / sizeof *variants][512], bad[1100] = "";
+	char why[600], bad[1000] = "", names[200] = "";
 
 	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, "eintr-acts");
 	case_warm_unwinder(be);
-	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
-		const char *w = case_variant(be, variants[i], why[i], sizeof why[i]);
-
-		verdict_append(bad, sizeof bad, w);
+	for (unsigned i = 0; i < n_blockers; i++) {
+		if (blockers[i].restarts)
+			continue;
+		verdict_append(bad, sizeof bad,
+			       case_variant(be, &blockers[i], why, sizeof why));
+		verdict_append(names, sizeof names, blockers[i].name);
 	}
 	if (*bad)
 		verdict_exit(VERDICT_FAIL, "%s", bad);
-	verdict_exit(VERDICT_PASS, "poll and nanosleep: the cancellation acted, "
-		     "no EINTR reached the caller");
+	verdict_exit(VERDICT_PASS, "%s: the cancellation acted, no EINTR "
+		     "reached the caller", names);
 }

@@ -5,8 +5,12 @@
 #include <cp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* libc's openat is variadic; the table wants a fixed signature. */
@@ -18,6 +22,68 @@ static int libc_openat(int dirfd, const char *path, int flags, mode_t mode)
 static int cp_openat4(int dirfd, const char *path, int flags, mode_t mode)
 {
 	return cp_openat(dirfd, path, flags, mode);
+}
+
+static long libc_futex_wait(uint32_t *word, uint32_t val)
+{
+	return syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static long cp_futex_wait(uint32_t *word, uint32_t val)
+{
+	return cp_futex(word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static int libc_dupfd(int fd, int min)
+{
+	return fcntl(fd, F_DUPFD, min);
+}
+
+/* The calls libcp has no wrapper for: cp_syscall, -errno to errno. */
+static int cp_fdcall(long nr, long a1, long a2, long a3)
+{
+	long r = cp_syscall(nr, a1, a2, a3, 0, 0, 0);
+
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return (int)r;
+}
+
+static int cp_sys_socket(int domain, int type, int protocol)
+{
+	return cp_fdcall(SYS_socket, domain, type, protocol);
+}
+
+static int cp_sys_dup(int fd)
+{
+	return cp_fdcall(SYS_dup, fd, 0, 0);
+}
+
+static int cp_sys_dupfd(int fd, int min)
+{
+	return cp_fdcall(SYS_fcntl, fd, F_DUPFD, min);
+}
+
+static int cp_sys_pipe2(int fds[2], int flags)
+{
+	return cp_fdcall(SYS_pipe2, (long)fds, flags, 0);
+}
+
+static int cp_sys_eventfd(unsigned int initval, int flags)
+{
+	return cp_fdcall(SYS_eventfd2, initval, flags, 0);
+}
+
+static int cp_sys_memfd_create(const char *name, unsigned int flags)
+{
+	return cp_fdcall(SYS_memfd_create, (long)name, flags, 0);
+}
+
+static int cp_sys_epoll_create1(int flags)
+{
+	return cp_fdcall(SYS_epoll_create1, flags, 0, 0);
 }
 
 static const struct backend backend_libc = {
@@ -34,6 +100,23 @@ static const struct backend backend_libc = {
 	.recvmsg = recvmsg,
 	.poll = poll,
 	.nanosleep = nanosleep,
+	.socket = socket,
+	.dup = dup,
+	.dupfd = libc_dupfd,
+	.pipe2 = pipe2,
+	.eventfd = eventfd,
+	.memfd_create = memfd_create,
+	.epoll_create1 = epoll_create1,
+	.clock_nanosleep = clock_nanosleep,
+	.ppoll = ppoll,
+	.select = select,
+	.pselect = pselect,
+	.epoll_wait = epoll_wait,
+	.sigsuspend = sigsuspend,
+	.pause = pause,
+	.sigtimedwait = sigtimedwait,
+	.wait4 = wait4,
+	.futex_wait = libc_futex_wait,
 };
 
 /* One libcp backend per strategy; they differ only in name. */
@@ -51,6 +134,23 @@ static const struct backend backend_libc = {
 	.recvmsg = cp_recvmsg,                                          \
 	.poll = cp_poll,                                                \
 	.nanosleep = cp_nanosleep,                                      \
+	.socket = cp_sys_socket,                                        \
+	.dup = cp_sys_dup,                                              \
+	.dupfd = cp_sys_dupfd,                                          \
+	.pipe2 = cp_sys_pipe2,                                          \
+	.eventfd = cp_sys_eventfd,                                      \
+	.memfd_create = cp_sys_memfd_create,                            \
+	.epoll_create1 = cp_sys_epoll_create1,                          \
+	.clock_nanosleep = cp_clock_nanosleep,                          \
+	.ppoll = cp_ppoll,                                              \
+	.select = cp_select,                                            \
+	.pselect = cp_pselect,                                          \
+	.epoll_wait = cp_epoll_wait,                                    \
+	.sigsuspend = cp_sigsuspend,                                    \
+	.pause = cp_pause,                                              \
+	.sigtimedwait = cp_sigtimedwait,                                \
+	.wait4 = cp_wait4,                                              \
+	.futex_wait = cp_futex_wait,                                    \
 }
 
 static const struct backend backend_cp[] = {

@@ -12,6 +12,11 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -30,6 +35,34 @@ struct backend {
 	ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
 	int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
 	int (*nanosleep)(const struct timespec *req, struct timespec *rem);
+	int (*clock_nanosleep)(clockid_t clock, int flags,
+			       const struct timespec *req, struct timespec *rem);
+	int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *timeout,
+		     const sigset_t *mask);
+	int (*select)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		      struct timeval *timeout);
+	int (*pselect)(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		       const struct timespec *timeout, const sigset_t *mask);
+	int (*epoll_wait)(int epfd, struct epoll_event *ev, int max, int timeout);
+	int (*sigsuspend)(const sigset_t *mask);
+	int (*pause)(void);
+	int (*sigtimedwait)(const sigset_t *set, siginfo_t *info,
+			    const struct timespec *timeout);
+	pid_t (*wait4)(pid_t pid, int *status, int options, struct rusage *ru);
+	/* FUTEX_WAIT only.  libc has no futex wrapper: its entry is the plain
+	 * syscall(), which is no cancellation point. */
+	long (*futex_wait)(uint32_t *word, uint32_t val);
+	/* Descriptor-allocating calls (leak-after-return).  The C library
+	 * makes none of these a cancellation point (POSIX does not ask it
+	 * to); libcp has no wrapper for them, so its entries go through
+	 * cp_syscall, which makes any call cancellable. */
+	int (*socket)(int domain, int type, int protocol);
+	int (*dup)(int fd);
+	int (*dupfd)(int fd, int min);               /* fcntl F_DUPFD */
+	int (*pipe2)(int fds[2], int flags);
+	int (*eventfd)(unsigned int initval, int flags);
+	int (*memfd_create)(const char *name, unsigned int flags);
+	int (*epoll_create1)(int flags);
 };
 
 /* Resolve "libc", "cp" (= cp:reraise) or "cp:<strategy>" and prepare it
