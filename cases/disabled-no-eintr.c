@@ -5,9 +5,10 @@
  * The race: the request arrives while the target sits, with cancellation
  * disabled, in a blocking call.  An implementation that signals the thread
  * anyway makes the EINTR-only calls (poll, ppoll, select, pselect,
- * epoll_wait, sigsuspend, pause, sigtimedwait, nanosleep: signal(7)) return
- * EINTR, even under SA_RESTART; the caller, which disabled cancellation
- * precisely to finish its work, sees a spurious error.  The restarting
+ * epoll_wait, sigsuspend, pause, sigtimedwait, nanosleep, clock_nanosleep:
+ * signal(7)) return EINTR, even under SA_RESTART; the caller, which
+ * disabled cancellation precisely to finish its work, sees a spurious
+ * error.  The restarting
  * calls (read, accept, futex, wait4) are run too: there a stray signal
  * must stay invisible.
  *
@@ -17,7 +18,7 @@
  * any signal sent for it has been taken or is held blocked, checks the
  * call is still waiting, then completes it (a byte on the pipe, a
  * connection, a futex wake, the child's exit, or SIGUSR2 for the signal
- * waits; the sleep is bounded at 300 ms).  The target then re-enables
+ * waits; the sleeps are bounded at 300 ms).  The target then re-enables
  * cancellation and passes a cancellation point.
  *
  * Correct: every call returns its normal result (for sigsuspend and pause:

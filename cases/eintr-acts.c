@@ -3,13 +3,13 @@
  * the kernel ends with EINTR (not restarts) must act, never surface EINTR.
  *
  * The race: poll, ppoll, select, pselect, epoll_wait, sigsuspend, pause,
- * sigtimedwait and nanosleep return EINTR after any signal handler, even
- * one installed with SA_RESTART (signal(7); the kernel's ERESTARTNOHAND
- * and restart-block paths).  The cancel signal's handler is such a
- * handler, and it defers when the PC is past the syscall instruction —
- * where the kernel leaves it for EINTR.  An implementation that only acts
- * inside its window would return EINTR to a caller that asked for neither
- * a signal nor an error.
+ * sigtimedwait, nanosleep and clock_nanosleep return EINTR after any
+ * signal handler, even one installed with SA_RESTART (signal(7); the
+ * kernel's ERESTARTNOHAND and restart-block paths).  The cancel signal's
+ * handler is such a handler, and it defers when the PC is past the syscall
+ * instruction — where the kernel leaves it for EINTR.  An implementation
+ * that only acts inside its window would return EINTR to a caller that
+ * asked for neither a signal nor an error.
  *
  * The interleaving: for each of those calls (the blockers table in
  * support/blockers.c marks them as not restarting), a target thread blocks

@@ -3,6 +3,7 @@
 
 #include "procfs.h"
 #include "verdict.h"
+#include "sysnr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,18 @@ static long call_nanosleep(struct blocked_run *r)
 	struct timespec ts = bound_ts(r);
 
 	return r->be->nanosleep(&ts, NULL);
+}
+
+/* clock_nanosleep returns the error number; made -1/errno like the rest. */
+static long call_clock_nanosleep(struct blocked_run *r)
+{
+	struct timespec ts = bound_ts(r);
+	int err = r->be->clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+
+	if (!err)
+		return 0;
+	errno = err;
+	return -1;
 }
 
 /* The signal that completes sigsuspend, pause and sigtimedwait. */
@@ -243,6 +256,8 @@ const struct blocker blockers[] = {
 	  call_sigtimedwait, unblock_signal, BLOCKER_WAKE_SIG, NULL },
 	{ "nanosleep", { SYS_nanosleep, SYS_clock_nanosleep }, 0,
 	  call_nanosleep, NULL, 0, NULL },
+	{ "clock_nanosleep", { SYS_clock_nanosleep, SYS_clock_nanosleep }, 0,
+	  call_clock_nanosleep, NULL, 0, NULL },
 	/* Restarted after an SA_RESTART handler. */
 	{ "read", { SYS_read, SYS_read }, 1, call_read, unblock_pipe, 1, NULL },
 	{ "accept", { SYS_accept4, SYS_accept }, 1, call_accept,
