@@ -12,4 +12,9 @@ sinks   - where finished cells go: --json, --junit, --ktap
 junit   - JUnit XML for Jenkins/GitLab
 ktap    - KTAP version 1 on stdout for KernelCI/LAVA
 kmsg    - kernel health: /dev/kmsg markers around each cell
+soak    - repeated cases and storms over a seed range, fsync'ed records
+sampler - /proc samples of the running program and the system
+results - result files read back for `report`
+page    - the report as Markdown and as one self-contained HTML page
+svg     - inline SVG charts (grid, bars, lines)
 """

@@ -8,9 +8,12 @@ import re
 
 from .errors import UserError
 
-COMMANDS = ("run", "test", "storm")
+COMMANDS = ("run", "test", "storm", "soak", "report")
 MAX_STORM_SECONDS = 86400      # what cpstorm-storm accepts
 MAX_STORM_THREADS = 100000
+MAX_SOAK_SECONDS = 30 * 86400
+DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?"
+                      r"(?:(\d+(?:\.\d*)?)s?)?")
 
 
 class Parser(argparse.ArgumentParser):
@@ -46,6 +49,31 @@ def _seed(text):
     return int(text)
 
 
+def _duration(text):
+    """30s, 10m, 8h, 1h30m, 2d or plain seconds."""
+    m = DURATION.fullmatch(text.strip())
+    if not text.strip() or not m:
+        raise argparse.ArgumentTypeError(
+            f"a duration is like 30s, 10m, 8h or 1h30m, got '{text}'")
+    d, h, mins, secs = (float(g) if g else 0.0 for g in m.groups())
+    value = ((d * 24 + h) * 60 + mins) * 60 + secs
+    if not 0 < value <= MAX_SOAK_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"duration must be more than 0 and at most 30 days, got '{text}'")
+    return value
+
+
+def _seed_range(text):
+    """A:B, both ends included."""
+    first, sep, last = text.partition(":")
+    if not (sep and first.isdigit() and last.isdigit()) or \
+            int(last) >= 2 ** 64 or int(first) > int(last):
+        raise argparse.ArgumentTypeError(
+            f"a seed range is A:B with whole numbers A <= B (both "
+            f"included), e.g. 0:999, got '{text}'")
+    return int(first), int(last)
+
+
 def _add_build_dir(p, repo):
     p.add_argument("--build-dir", metavar="DIR", type=os.path.abspath,
                    default=os.path.join(repo, "build"),
@@ -67,13 +95,8 @@ def _run_epilog(d):
     return "\n".join(lines)
 
 
-def _run_parser(d):
-    p = Parser(prog="cpstorm run", allow_abbrev=False,
-               formatter_class=argparse.RawDescriptionHelpFormatter,
-               description="Build if needed, run every case against every "
-               "backend, then a storm per\nbackend; print the verdict "
-               "table.",
-               epilog=_run_epilog(d))
+def _add_cell_options(p, d):
+    """What `run` and `soak` share: which cells, how to run them."""
     p.add_argument("--backends", metavar="A,B,..", default=d["backends"],
                    help="backends to run, or all (default: %(default)s)")
     p.add_argument("--cases", metavar="all|x,y|none", default="all",
@@ -86,10 +109,6 @@ def _run_parser(d):
                    type=_number(int, 1, MAX_STORM_THREADS, "threads"),
                    default=d["storm_threads"],
                    help="target threads per storm (default: %(default)s)")
-    p.add_argument("--seed", type=_seed,
-                   default=int.from_bytes(os.urandom(4), "little"),
-                   help="storm seed (default: random; printed for replay)")
-    p.add_argument("--no-storm", action="store_true", help="skip the storms")
     p.add_argument("--no-build", action="store_true",
                    help="use the build directory as it is (no package "
                    "check, no cmake)")
@@ -97,6 +116,27 @@ def _run_parser(d):
                    default=d["timeout"],
                    help="seconds per case before its process group is "
                    "killed (default: %(default)s)")
+    p.add_argument("--no-kernel-check", action="store_true",
+                   help="do not fail cells on kernel BUG/WARNING/Oops lines "
+                   "(checked via /dev/kmsg markers when root)")
+    p.add_argument("--strict", action="store_true",
+                   help=f"exit 1 when a {d['strict_backend']} cell is not "
+                   "PASS")
+    _add_build_dir(p, d["repo"])
+
+
+def _run_parser(d):
+    p = Parser(prog="cpstorm run", allow_abbrev=False,
+               formatter_class=argparse.RawDescriptionHelpFormatter,
+               description="Build if needed, run every case against every "
+               "backend, then a storm per\nbackend; print the verdict "
+               "table.",
+               epilog=_run_epilog(d))
+    _add_cell_options(p, d)
+    p.add_argument("--seed", type=_seed,
+                   default=int.from_bytes(os.urandom(4), "little"),
+                   help="storm seed (default: random; printed for replay)")
+    p.add_argument("--no-storm", action="store_true", help="skip the storms")
     p.add_argument("--json", metavar="FILE",
                    help="write one JSON record per cell (JSON Lines)")
     p.add_argument("--junit", metavar="FILE",
@@ -105,13 +145,6 @@ def _run_parser(d):
     p.add_argument("--ktap", action="store_true",
                    help="print KTAP version 1 on stdout (a test per "
                    "backend, cases nested); the table becomes '# ' lines")
-    p.add_argument("--no-kernel-check", action="store_true",
-                   help="do not fail cells on kernel BUG/WARNING/Oops lines "
-                   "(checked via /dev/kmsg markers when root)")
-    p.add_argument("--strict", action="store_true",
-                   help=f"exit 1 when a {d['strict_backend']} cell is not "
-                   "PASS")
-    _add_build_dir(p, d["repo"])
     return p
 
 
@@ -151,9 +184,55 @@ def _storm_parser(d):
     return p
 
 
-PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser}
-USAGE = ("usage: cpstorm run|test|storm [options]; cpstorm <command> --help "
-         "for each")
+def _soak_parser(d):
+    p = Parser(prog="cpstorm soak", allow_abbrev=False,
+               description="Run the cases and a storm per backend for each "
+               "seed of the range (both ends included), again and again "
+               "until the duration is used up, sampling /proc (memory, "
+               "threads, fds of the storm; the system) meanwhile.  Every "
+               "result and sample is appended and fsync'ed to OUT/"
+               "soak.jsonl; the summary is printed and written to "
+               "OUT/summary.txt at the end and on Ctrl-C or SIGTERM.  "
+               "Shard a long soak across machines by seed range.  Exit "
+               "status: 0 done; 1 with --strict when a "
+               f"{d['strict_backend']} cell did not pass; 130 interrupted; "
+               "2 bad input.")
+    p.add_argument("--duration", metavar="T", type=_duration, required=True,
+                   help="how long: 30s, 10m, 8h, 1h30m, ...")
+    p.add_argument("--seed-range", metavar="A:B", type=_seed_range,
+                   required=True, help="storm seeds A to B, both included")
+    p.add_argument("--out", metavar="DIR", type=os.path.abspath,
+                   help="folder for soak.jsonl and summary.txt (default: "
+                   "results/soak-A-B-<UTC time>)")
+    p.add_argument("--sample-interval", metavar="S",
+                   type=_number(float, 0.1, 3600, "sample interval"),
+                   default=1.0, help="seconds between /proc samples "
+                   "(default: %(default)s)")
+    _add_cell_options(p, d)
+    return p
+
+
+def _report_parser(d):
+    p = Parser(prog="cpstorm report", allow_abbrev=False,
+               description="Read result files (JSON Lines from run --json "
+               "or soak) and write a Markdown summary and a self-contained "
+               "HTML page with SVG charts: the verdict grid, leaks per "
+               "million cancellations, cancellations per second, and "
+               "memory over time for soaks.")
+    p.add_argument("files", metavar="FILE", nargs="+",
+                   help="result files (.jsonl)")
+    p.add_argument("--out", metavar="DIR", default=".",
+                   help="folder for report.md and report.html "
+                   "(default: the current folder)")
+    p.add_argument("--title", default="cancelstorm report",
+                   help="page title (default: %(default)s)")
+    return p
+
+
+PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser,
+           "soak": _soak_parser, "report": _report_parser}
+USAGE = ("usage: cpstorm run|test|storm|soak|report [options]; cpstorm "
+         "<command> --help for each")
 
 
 def parse_args(argv, defaults):
@@ -162,16 +241,18 @@ def parse_args(argv, defaults):
         if argv:
             print(USAGE + "\n  run    the main job: the verdict table\n"
                   "  test   build with -Werror and run ctest\n"
-                  "  storm  run the storm binary directly")
+                  "  storm  run the storm binary directly\n"
+                  "  soak   repeated cases and storms over a seed range\n"
+                  "  report Markdown and HTML from result files")
             raise SystemExit(0)
-        raise UserError("say what to do: run (the main job), test or storm "
-                        "(try --help)")
+        raise UserError("say what to do: run (the main job), test, storm, "
+                        "soak or report (try --help)")
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:
         raise UserError(f"unknown command '{command}' (choose from: "
                         f"{', '.join(COMMANDS)})")
     passthrough = []
-    if command != "run" and "--" in rest:
+    if command in ("test", "storm") and "--" in rest:
         cut = rest.index("--")
         rest, passthrough = rest[:cut], rest[cut + 1:]
     args = PARSERS[command](defaults).parse_args(rest)

@@ -1,11 +1,12 @@
 """What `run` shows: the verdict table, the details of every cell that did
-not pass, the storm figures, and the JSON Lines file."""
+not pass, the storm figures, and the JSON Lines file; and `report`, which
+turns result files into report.md and report.html (results, page, svg)."""
 
 import json
 import os
 import shlex
 
-from . import storm
+from . import page, results, storm
 from .errors import UserError
 
 LABEL = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP",
@@ -103,3 +104,30 @@ class JsonLines:
     def close(self):
         if self.file:
             self.file.close()
+
+
+def _save(path, text):
+    """Whole or not at all: a reader never sees half a report."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror}; pick a "
+                        "writable --out folder")
+
+
+def command(args, say):
+    """`cpstorm report FILE...`: report.md and report.html in --out."""
+    res = results.load(args.files)
+    if not os.path.isdir(args.out):
+        raise UserError(f"--out {args.out} is not a folder; create it or "
+                        "pick another")
+    md_path = os.path.join(args.out, "report.md")
+    html_path = os.path.join(args.out, "report.html")
+    _save(md_path, page.markdown(res, args.title))
+    _save(html_path, page.html(res, args.title))
+    say(f"cpstorm: {len(res.cells)} cells, {len(res.samples)} samples -> "
+        f"{md_path}, {html_path}")
+    return 0

@@ -1,0 +1,160 @@
+"""Result files read back for `report`: the JSON Lines of `run --json`
+(records without "kind") and of `soak` (kind cell / sample / soak-start /
+soak-end), folded into what the report shows."""
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .errors import UserError
+
+# Worst first: the colour of a grid cell is its worst verdict.
+SEVERITY = ("fail", "timeout", "error", "skip", "pass")
+STORM_SUMS = ("cancellations", "leaked_fds", "lost", "inside_handler")
+
+
+@dataclass
+class StormStats:
+    storms: int = 0
+    cancellations: int = 0
+    leaked_fds: int = 0
+    lost: int = 0
+    inside_handler: int = 0
+    rates: list = field(default_factory=list)     # per_second of each storm
+
+    @property
+    def per_million(self):
+        if not self.cancellations:
+            return None
+        return self.leaked_fds * 1e6 / self.cancellations
+
+
+@dataclass
+class Results:
+    files: list
+    cells: list = field(default_factory=list)        # cell records
+    samples: list = field(default_factory=list)
+    soaks: list = field(default_factory=list)        # soak-start records
+    skipped_lines: int = 0
+
+    @property
+    def backends(self):
+        return list(dict.fromkeys(c["backend"] for c in self.cells))
+
+    @property
+    def cases(self):
+        names = list(dict.fromkeys(c["case"] for c in self.cells))
+        return [n for n in names if n != "storm"] + \
+            (["storm"] if "storm" in names else [])
+
+    def grid(self):
+        """{(case, backend): Counter(verdict -> n)}"""
+        out = {}
+        for c in self.cells:
+            out.setdefault((c["case"], c["backend"]), Counter())[
+                c["verdict"]] += 1
+        return out
+
+    def first_detail(self, case, backend, verdict):
+        return next((c.get("detail", "") for c in self.cells
+                     if (c["case"], c["backend"], c["verdict"]) ==
+                     (case, backend, verdict)), "")
+
+    def storms(self):
+        """{backend: StormStats} over every storm with figures."""
+        out = {}
+        for c in self.cells:
+            m = c.get("metrics") or {}
+            if c["case"] != "storm" or "cancellations" not in m:
+                continue
+            s = out.setdefault(c["backend"], StormStats())
+            s.storms += 1
+            for key in STORM_SUMS:
+                setattr(s, key, getattr(s, key) + (m.get(key) or 0))
+            if m.get("per_second") is not None:
+                s.rates.append(float(m["per_second"]))
+        return out
+
+    def memory(self):
+        """({backend: [(hours, peak VmRSS MB of one storm)]}, [(hours,
+        system MemAvailable MB)]).  Hours count from the start of each
+        soak (elapsed_s), so shards of one soak overlay; a storm is one
+        point, its peak, so the trend over hours is not drowned in the
+        ramp-up and teardown of every storm."""
+        if not self.samples:
+            return {}, []
+        t0 = min(s["t"] for s in self.samples)
+        peaks, system = {}, []
+        for s in self.samples:
+            hours = s.get("elapsed_s", s["t"] - t0) / 3600
+            avail = (s.get("system") or {}).get("memavailable_kb")
+            if avail is not None:
+                system.append((hours, avail / 1024))
+            for p in s.get("processes", []):
+                if p.get("program") != "cpstorm-storm" or \
+                        not p.get("backend") or p.get("vm_rss_kb") is None:
+                    continue
+                key = p["backend"], s.get("run"), p.get("pid")
+                first, peak = peaks.get(key, (hours, 0))
+                peaks[key] = first, max(peak, p["vm_rss_kb"] / 1024)
+        storms = {}
+        for (backend, _, _), point in peaks.items():
+            storms.setdefault(backend, []).append(point)
+        return storms, system
+
+    def latencies(self):
+        """{(case, backend): [latency_us]} from cases that report one."""
+        out = {}
+        for c in self.cells:
+            value = (c.get("metrics") or {}).get("latency_us")
+            if isinstance(value, (int, float)) and c["case"] != "storm":
+                out.setdefault((c["case"], c["backend"]), []).append(value)
+        return out
+
+
+def worst(counts):
+    return next(v for v in SEVERITY + tuple(counts) if counts.get(v))
+
+
+def _is_cell(rec):
+    return rec.get("kind", "cell") == "cell" and \
+        all(isinstance(rec.get(k), str) for k in ("case", "backend",
+                                                   "verdict"))
+
+
+def load(paths):
+    """Read every file; a line that is not a JSON object (a run killed
+    mid-write) is counted and skipped, a file with no record at all is an
+    error."""
+    res = Results(files=list(paths))
+    for path in paths:
+        try:
+            with open(path, errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            raise UserError(f"cannot read result file {path}: {e.strerror}")
+        before = len(res.cells) + len(res.samples)
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            if not isinstance(rec, dict):
+                res.skipped_lines += 1
+            elif _is_cell(rec):
+                res.cells.append(rec)
+            elif rec.get("kind") == "sample" and "t" in rec:
+                res.samples.append(rec)
+            elif rec.get("kind") == "soak-start":
+                res.soaks.append(rec)
+        if len(res.cells) + len(res.samples) == before:
+            raise UserError(f"{path} holds no result records (expected JSON "
+                            "Lines from run --json or soak)")
+    return res
+
+
+def names(paths):
+    return ", ".join(os.path.basename(p) for p in paths)
