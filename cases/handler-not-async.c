@@ -1,0 +1,157 @@
+/*
+ * Description: handler-not-async — a cancellation requested while an
+ * unrelated signal handler runs on top of a blocked cancellation point
+ * must not act inside that handler.
+ *
+ * The race: the thread is blocked in read(); SIGUSR1 arrives and its
+ * handler runs (SA_RESTART: the read will be restarted).  The handler is
+ * ordinary async-signal-safe code, not a cancellation point: a request
+ * that lands now must wait until the handler is done.  Classic glibc
+ * switches asynchronous cancellation on around the blocking call, and the
+ * handler inherits it: the thread is unwound from the middle of the
+ * handler, which never finishes its work (a lock it took stays taken, a
+ * half-written structure stays half-written).
+ *
+ * The interleaving, forced by handshakes, once per way the handler can be
+ * caught: the supervisor waits until /proc shows the target in read, sends
+ * SIGUSR1, waits until the handler has started, requests cancellation,
+ * waits until the cancel signal has acted, been taken, or is held pending
+ * behind a blocked mask (per /proc), then releases the handler, which then
+ * does the rest of its work and sets a marker as its last step.  Variant
+ * "futex": the handler waits for its release in a raw (non-cancellable)
+ * futex wait, so the cancel signal interrupts a syscall inside the
+ * handler.  Variant "spin": it waits spinning in user code, with no
+ * syscall at all.
+ *
+ * Correct: the handler completes (marker set) before any cleanup handler
+ * runs, and the thread is cancelled in the end.  Whether the request also
+ * acts promptly after the handler returns is nested-handler-not-lost's
+ * question; here a thread still blocked afterwards is woken with a byte so
+ * that its next cancellation point decides.
+ */
+#define _GNU_SOURCE
+#include <case.h>
+#include <handler_run.h>
+#include <handshake.h>
+#include <procfs.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct case_variant {
+	const char *name;
+	void (*hold)(volatile int *release);   /* how the handler waits */
+};
+
+static void case_spin(volatile int *release)
+{
+	while (!__atomic_load_n(release, __ATOMIC_SEQ_CST))
+		__asm__ volatile("" ::: "memory");
+}
+
+static const struct case_variant variants[] = {
+	{ "futex", flag_wait },
+	{ "spin", case_spin },
+};
+
+#define N_VARIANTS (sizeof variants / sizeof *variants)
+
+static struct handler_run *run;
+static const struct case_variant *variant;
+static volatile int handler_entered, handler_release, handler_done;
+
+static void case_handler(int sig)
+{
+	(void)sig;
+	run->in_handler = 1;
+	flag_set(&handler_entered);
+	variant->hold(&handler_release);
+	/* The rest of the handler's work: its marker is its last step. */
+	handler_done = 1;
+	run->in_handler = 0;
+}
+
+/* Released handler: it finished, or the cancellation ended it.  Then the
+ * thread is cancelled, or back in a blocked read (whether the request
+ * was lost there is not this case's question). */
+static int case_handler_over(void *p)
+{
+	struct handler_run *r = p;
+
+	if (r->cleanup_ran)
+		return 1;
+	return handler_done && task_syscall(r->tid) == SYS_read;
+}
+
+static const char *case_variant(const struct backend *be,
+				const struct case_variant *v, char *why,
+				size_t len)
+{
+	struct handler_run r = { .be = be, .own_signals = 1ULL << (SIGUSR1 - 1) };
+	char err[160];
+	void *ret;
+
+	run = &r;
+	variant = v;
+	handler_entered = handler_release = handler_done = 0;
+	if (handler_run_start(&r, 1, err, sizeof err))
+		verdict_exit(VERDICT_ERROR, "%s: %s", v->name, err);
+	pthread_kill(r.th, SIGUSR1);
+	if (!wait_until(flag_is_set, (void *)&handler_entered, 5000))
+		verdict_exit(VERDICT_ERROR, "%s: SIGUSR1 handler never started",
+			     v->name);
+	if (be->cancel(r.th))
+		verdict_exit(VERDICT_ERROR, "%s: cancel failed", v->name);
+	if (!wait_until(handler_run_settled, &r, 5000))
+		verdict_exit(VERDICT_ERROR, "%s: cancel signal neither taken nor "
+			     "held within 5 s", v->name);
+	flag_set(&handler_release);
+	if (!wait_until(case_handler_over, &r, 5000))
+		verdict_exit(VERDICT_ERROR, "%s: the released handler neither "
+			     "finished nor was cancelled within 5 s", v->name);
+	handler_run_unblock(&r);
+	if (join_bounded(r.th, &ret, 5000))
+		verdict_exit(VERDICT_FAIL, "%s: thread did not end 5 s after its "
+			     "read was given a byte", v->name);
+	close(r.pipefd[0]);
+	close(r.pipefd[1]);
+	if (r.cleanup_in_handler || (r.cleanup_ran && !handler_done))
+		snprintf(why, len, "%s: cancellation acted inside the SIGUSR1 "
+			 "handler (asynchronously); its work was never finished",
+			 v->name);
+	else if (ret != PTHREAD_CANCELED)
+		snprintf(why, len, "%s: thread ended without being cancelled",
+			 v->name);
+	else
+		why[0] = 0;
+	return why;
+}
+
+int main(int argc, char **argv)
+{
+	const struct backend *be = case_start(argc, argv, "handler-not-async");
+	static char why[N_VARIANTS][256];
+	char bad[600] = "";
+	struct sigaction sa;
+
+	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
+		       "handler-not-async");
+	case_warm_unwinder(be);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = case_handler;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGUSR1, &sa, NULL))
+		verdict_exit(VERDICT_ERROR, "sigaction: %s", strerror(errno));
+	for (size_t i = 0; i < N_VARIANTS; i++)
+		verdict_append(bad, sizeof bad,
+			       case_variant(be, &variants[i], why[i], sizeof why[i]));
+	if (*bad)
+		verdict_exit(VERDICT_FAIL, "%s", bad);
+	verdict_exit(VERDICT_PASS, "handler blocked in a futex wait and "
+		     "spinning: it completed its work, the cancellation acted "
+		     "only after it returned");
+}

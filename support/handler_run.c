@@ -1,0 +1,104 @@
+/* handler_run.c - a thread in a cancellation point with a handler on top. */
+#define _GNU_SOURCE
+#include "handler_run.h"
+
+#include "procfs.h"
+#include "verdict.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void handler_run_cleanup(void *p)
+{
+	struct handler_run *r = p;
+
+	clock_gettime(CLOCK_MONOTONIC, &r->cleanup_at);
+	r->cleanup_in_handler = r->in_handler;
+	__atomic_store_n(&r->cleanup_ran, 1, __ATOMIC_SEQ_CST);
+}
+
+static void *handler_run_main(void *p)
+{
+	struct handler_run *r = p;
+
+	int rc = r->prepare ? r->prepare(r) : 0;
+
+	r->prepare_err = rc;
+	__atomic_store_n(&r->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	if (rc)
+		return NULL;
+	pthread_cleanup_push(handler_run_cleanup, r);
+	r->result = r->be->read(r->pipefd[0], &r->byte, 1);
+	r->err = errno;
+	r->returned = 1;
+	r->be->testcancel();
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+static int handler_run_exists(void *p)
+{
+	return __atomic_load_n(&((struct handler_run *)p)->tid, __ATOMIC_ACQUIRE) != 0;
+}
+
+static int handler_run_in_read(void *p)
+{
+	struct handler_run *r = p;
+
+	return handler_run_exists(r) && task_syscall(r->tid) == SYS_read;
+}
+
+int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
+		      size_t len)
+{
+	if (pipe2(r->pipefd, O_CLOEXEC) ||
+	    pthread_create(&r->th, NULL, handler_run_main, r)) {
+		snprintf(why, len, "setup: %s", strerror(errno));
+		return -1;
+	}
+	if (!wait_until(handler_run_exists, r, 5000)) {
+		snprintf(why, len, "target thread never started");
+		return -1;
+	}
+	if (r->prepare_err) {
+		snprintf(why, len, "target's preparation failed: %s",
+			 strerror(-r->prepare_err));
+		return -1;
+	}
+	watchdog_watch(r->tid);
+	if (wait_blocked && !wait_until(handler_run_in_read, r, 5000)) {
+		snprintf(why, len, "target never blocked in read");
+		return -1;
+	}
+	return 0;
+}
+
+int handler_run_settled(void *p)
+{
+	struct handler_run *r = p;
+	uint64_t pending = 0, blocked = 0, other;
+
+	if (__atomic_load_n(&r->cleanup_ran, __ATOMIC_SEQ_CST))
+		return 1;
+	if (task_sigpending(r->tid, &pending) || task_sigblocked(r->tid, &blocked))
+		return 0;
+	other = pending & ~r->own_signals;
+	return other == 0 || (other & blocked) == other;
+}
+
+void handler_run_unblock(struct handler_run *r)
+{
+	if (write(r->pipefd[1], "u", 1) != 1)
+		return;
+}
+
+long handler_run_latency_us(const struct handler_run *r,
+			    const struct timespec *from)
+{
+	return (r->cleanup_at.tv_sec - from->tv_sec) * 1000000L +
+	       (r->cleanup_at.tv_nsec - from->tv_nsec) / 1000L;
+}

@@ -1,0 +1,60 @@
+/*
+ * handler_run.h - a target thread sitting in a cancellation point (the
+ * backend's read() of an empty pipe) with a signal handler on top of it:
+ * the common start of the cases about cancellation and handlers
+ * (handler-not-async, handler-nocancel-stays, sigsys-trap).
+ *
+ * The case installs its own handler, which keeps `in_handler` set while
+ * it runs; the target's cleanup handler records whether it ran inside it.
+ * After its read returns, the target passes one more cancellation point
+ * (testcancel), so a request that survived the handler acts there.
+ */
+#ifndef SUPPORT_HANDLER_RUN_H
+#define SUPPORT_HANDLER_RUN_H
+
+#include "backend.h"
+
+#include <stdint.h>
+#include <time.h>
+
+struct handler_run {
+	const struct backend *be;
+	/* Runs in the target just before its read (e.g. to load a seccomp
+	 * filter for that thread): 0, or -errno, which ends the thread and
+	 * is kept in prepare_err for the case to judge (skip or error). */
+	int (*prepare)(struct handler_run *r);
+	uint64_t own_signals;   /* the case's signals (bit sig - 1): not ours */
+	int pipefd[2];
+	pthread_t th;
+	volatile pid_t tid;
+	volatile int prepare_err;
+	volatile int in_handler;              /* kept by the case's handler */
+	volatile int cleanup_ran, cleanup_in_handler;
+	volatile int returned;
+	volatile long result;
+	volatile int err;
+	char byte;                            /* what the read got */
+	struct timespec cleanup_at;
+};
+
+/* Make the pipe, start the target and wait (bounded, 5 s) until it is
+ * blocked in read per /proc, or, with wait_blocked = 0, until it exists.
+ * 0, or a one-line reason in why. */
+int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
+		      size_t len);
+
+/* For wait_until(): has the cancel request settled?  It acted (cleanup
+ * ran), or no signal but the case's own is pending, or the pending ones
+ * are blocked (held behind a handler's mask).  A signal pending and not
+ * blocked is still on its way.  The cancel call has returned before this
+ * is asked, so any signal it sends is queued already. */
+int handler_run_settled(void *run);
+
+/* Write a byte to the pipe, so a read still blocked returns. */
+void handler_run_unblock(struct handler_run *r);
+
+/* Microseconds from `from` to the cleanup handler. */
+long handler_run_latency_us(const struct handler_run *r,
+			    const struct timespec *from);
+
+#endif
