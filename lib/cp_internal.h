@@ -133,35 +133,45 @@ CP_HIDDEN long cp_after(struct cp_thread *t, long nr, long r);
 CP_HIDDEN long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2,
 			       long a3, long a4, long a5, long a6);
 
+/* The out-of-line ends of cp_call_inline, each finishing with the result
+ * in the caller's convention (libc_conv: errno, else -errno), so that the
+ * wrappers reach them by tail calls and their fast path keeps no frame. */
+CP_HIDDEN long cp_call_slow(int libc_conv, long nr, const long a[6]);
+CP_HIDDEN long cp_call_pending(int libc_conv, long nr, long r);
+
 /* The cancellable syscall, inlined into every wrapper: publish in_cp (the
  * canceller's membarrier orders it against its `pending` store), let the
  * asm routine check `pending` and enter the kernel, unpublish.  in_cp
  * counts: a handler may nest a call inside a call, and its increment and
  * decrement cancel out before the outer call goes on.  Disabled
  * cancellation, the async strategy and the no-membarrier fallback take
- * cp_syscall_slow(). */
+ * cp_call_slow(). */
 static inline __attribute__((always_inline)) long
-cp_syscall_inline(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
+	       long a5, long a6)
 {
 	struct cp_thread *t = &cp_self;
 	long r;
 
-	if (__builtin_expect(t->disabled || !cp_fast_ok, 0))
-		return cp_syscall_slow(t, nr, a1, a2, a3, a4, a5, a6);
+	if (__builtin_expect(t->disabled || !cp_fast_ok, 0)) {
+		const long a[6] = { a1, a2, a3, a4, a5, a6 };
+
+		return cp_call_slow(libc_conv, nr, a);
+	}
 	t->in_cp++;
 	__asm__ volatile("" ::: "memory");
 	r = cp_arch_window_call(&t->pending, nr, a1, a2, a3, a4, a5, a6);
 	t->in_cp--;
 	__asm__ volatile("" ::: "memory");
 	if (__builtin_expect(t->pending, 0))
-		return cp_after(t, nr, r);
-	return r;
+		return cp_call_pending(libc_conv, nr, r);
+	return libc_conv ? cp_ret(r) : r;
 }
 
-/* A wrapper's whole body: the inlined cancellable syscall, then the one
- * -errno -> errno conversion. */
+/* A wrapper's whole body: the inlined cancellable syscall, ending in the
+ * one -errno -> errno conversion (cp_ret). */
 #define CP_CALL(nr, a1, a2, a3, a4, a5, a6)                                  \
-	cp_ret(cp_syscall_inline((nr), (long)(a1), (long)(a2), (long)(a3),  \
-				 (long)(a4), (long)(a5), (long)(a6)))
+	cp_call_inline(1, (nr), (long)(a1), (long)(a2), (long)(a3),          \
+		       (long)(a4), (long)(a5), (long)(a6))
 
 #endif

@@ -80,7 +80,20 @@ long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2, long a3,
 	return cp_syscall_fenced(t, nr, a1, a2, a3, a4, a5, a6);
 }
 
+long cp_call_slow(int libc_conv, long nr, const long a[6])
+{
+	long r = cp_syscall_slow(&cp_self, nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+
+	return libc_conv ? cp_ret(r) : r;
+}
+
+long cp_call_pending(int libc_conv, long nr, long r)
+{
+	r = cp_after(&cp_self, nr, r);
+	return libc_conv ? cp_ret(r) : r;
+}
+
 long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	return cp_syscall_inline(nr, a1, a2, a3, a4, a5, a6);
+	return cp_call_inline(0, nr, a1, a2, a3, a4, a5, a6);
 }

@@ -2,15 +2,17 @@
  * bench_call.c - what a cancellation point costs when nothing is pending.
  *
  * One cheap syscall, read(-1, buf, 0) (EBADF: the kernel does almost
- * nothing, so the wrapper's own instructions dominate), called in a loop
- * through one implementation:
+ * nothing, so the wrapper's own instructions dominate; the errno path), or
+ * with --ok read(fd of /dev/zero, buf, 1) (the success path), called in a
+ * loop through one implementation:
  *   raw   the inline syscall instruction, no wrapper (the baseline);
  *   cp    cp_read (built only when linked with libcp: CP_BENCH_WITH_CP);
  *   libc  the C library's read (glibc, or musl when built with musl-gcc).
  * The process is made multi-threaded first: glibc skips its cancellation
  * bookkeeping while single-threaded, and a single-threaded figure would
  * flatter it.  musl's cancellable path is only linked in when the program
- * references pthread_cancel, which this one does.
+ * references pthread_cancel, which this one does unless built with
+ * -DCP_BENCH_NO_CANCEL (then musl's read is a plain syscall wrapper).
  *
  * Prints one JSON object: ns per call (min and median over --reps
  * repetitions of --calls calls).  Instruction counts come from running it
@@ -19,6 +21,7 @@
 #define _GNU_SOURCE
 #include "cp_arch.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +34,13 @@
 #endif
 
 static char buf[1];
+static int bench_fd = -1;
+static size_t bench_len;
 
-static long call_raw(void) { return cp_arch_syscall6(SYS_read, -1, (long)buf, 0, 0, 0, 0); }
-static long call_libc(void) { return read(-1, buf, 0); }
+static long call_raw(void) { return cp_arch_syscall6(SYS_read, bench_fd, (long)buf, bench_len, 0, 0, 0); }
+static long call_libc(void) { return read(bench_fd, buf, bench_len); }
 #ifdef CP_BENCH_WITH_CP
-static long call_cp(void) { return cp_read(-1, buf, 0); }
+static long call_cp(void) { return cp_read(bench_fd, buf, bench_len); }
 #endif
 
 static const struct {
@@ -93,13 +98,29 @@ int main(int argc, char **argv)
 	pthread_t idle;
 	int fds[2];
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--impl"))
-			impl = argv[i + 1];
-		else if (!strcmp(argv[i], "--calls"))
-			calls = bench_arg(argv[i + 1], "--calls");
-		else if (!strcmp(argv[i], "--reps"))
-			reps = bench_arg(argv[i + 1], "--reps");
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(opt, "--ok")) {
+			bench_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+			bench_len = 1;
+			continue;
+		}
+		if (strcmp(opt, "--impl") && strcmp(opt, "--calls") && strcmp(opt, "--reps")) {
+			fprintf(stderr, "cp-bench-call: unknown option %s (--impl NAME, --calls N, --reps N, --ok)\n", opt);
+			return 2;
+		}
+		if (!val) {
+			fprintf(stderr, "cp-bench-call: %s needs a value\n", opt);
+			return 2;
+		}
+		if (!strcmp(opt, "--impl"))
+			impl = val;
+		else if (!strcmp(opt, "--calls"))
+			calls = bench_arg(val, "--calls");
+		else
+			reps = bench_arg(val, "--reps");
+		i++;
 	}
 	for (size_t i = 0; i < sizeof bench_impls / sizeof *bench_impls; i++)
 		if (!strcmp(bench_impls[i].name, impl))
@@ -109,9 +130,12 @@ int main(int argc, char **argv)
 			impl, sizeof bench_impls / sizeof *bench_impls > 2 ? ", cp" : "");
 		return 2;
 	}
-	/* Referenced so that musl links its cancellable syscall path. */
+#ifndef CP_BENCH_NO_CANCEL
+	/* Referenced so that musl links its cancellable syscall path
+	 * (CP_BENCH_NO_CANCEL builds the variant without it). */
 	if (argc < 0)
 		pthread_cancel(pthread_self());
+#endif
 	if (pipe(fds) || pthread_create(&idle, NULL, bench_idle, fds)) {
 		fprintf(stderr, "cp-bench-call: cannot start the idle thread\n");
 		return 2;
@@ -124,8 +148,8 @@ int main(int argc, char **argv)
 		ns[r] = (bench_now_ns() - t0) / calls;
 	}
 	qsort(ns, reps, sizeof *ns, bench_cmp);
-	printf("{\"impl\": \"%s\", \"calls\": %ld, \"reps\": %ld, \"ns_min\": %.2f, \"ns_median\": %.2f}\n",
-	       impl, calls, reps, ns[0], ns[reps / 2]);
+	printf("{\"impl\": \"%s\", \"path\": \"%s\", \"calls\": %ld, \"reps\": %ld, \"ns_min\": %.2f, \"ns_median\": %.2f}\n",
+	       impl, bench_len ? "ok" : "ebadf", calls, reps, ns[0], ns[reps / 2]);
 	free(ns);
 	return 0;
 }
