@@ -208,6 +208,9 @@ def _soak_parser(d):
                    type=_number(float, 0.1, 3600, "sample interval"),
                    default=1.0, help="seconds between /proc samples "
                    "(default: %(default)s)")
+    p.add_argument("--ktap", action="store_true",
+                   help="print the summary as KTAP version 1 (a test per "
+                   "backend, a subtest per case over all its runs)")
     _add_cell_options(p, d)
     return p
 

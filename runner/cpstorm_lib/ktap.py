@@ -8,6 +8,7 @@ cells are in (and blocks keep backend order).  Each result line is preceded
 by a '# ' diagnostic line with the cell's detail; the description carries
 no '#' (the spec reserves it for the directive)."""
 
+import re
 import sys
 
 INDENT = "  "
@@ -89,3 +90,54 @@ class Stream:
 
     def close(self):
         pass
+
+
+# LAVA's test shell records results with lava-test-case; its names take
+# letters, digits and ._- only.  ERROR says the harness broke, not the
+# backend, so it is "unknown" there rather than a fail.
+RESULT = re.compile(r"(?P<indent> *)(?P<ok>ok|not ok) [0-9]+ (?P<name>[^#]*?)"
+                    r"(?: # (?P<directive>[A-Z]+)?.*)?")
+
+
+def _lava_name(text):
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
+
+
+def lava_result(ok, directive):
+    if directive == "SKIP":
+        return "skip"
+    if directive == "ERROR":
+        return "unknown"
+    return "pass" if ok else "fail"
+
+
+def lava_cases(text):
+    """[(name, result)] of the nested results of a --ktap stream, named
+    <backend>.<case> after the parent's result line."""
+    out, pending = [], []
+    for line in text.splitlines():
+        m = RESULT.fullmatch(line)
+        if not m:
+            continue
+        if m["indent"]:
+            pending.append((m["name"], lava_result(m["ok"] == "ok",
+                                                   m["directive"])))
+            continue
+        out += [(f"{_lava_name(m['name'])}.{_lava_name(case)}", result)
+                for case, result in pending]
+        pending = []
+    return out
+
+
+if __name__ == "__main__":
+    # python3 runner/cpstorm_lib/ktap.py --lava FILE: lava-test-case
+    # commands for a LAVA test shell (see runner/engines.md).
+    if len(sys.argv) != 3 or sys.argv[1] != "--lava":
+        sys.exit("usage: ktap.py --lava FILE (a file written by run --ktap)")
+    try:
+        with open(sys.argv[2]) as f:
+            cases = lava_cases(f.read())
+    except OSError as e:
+        sys.exit(f"ktap.py: cannot read {sys.argv[2]}: {e.strerror}")
+    for name, result in cases:
+        print(f"lava-test-case {name} --result {result}")

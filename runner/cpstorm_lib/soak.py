@@ -15,8 +15,9 @@ import socket
 import threading
 import time
 
-from . import sampler
+from . import ktap, results, sampler
 from .errors import UserError
+from .verdict import Cell
 
 RECORDS = "soak.jsonl"
 SUMMARY = "summary.txt"
@@ -241,8 +242,33 @@ class Soak:
         path = os.path.join(a.out, SUMMARY)
         with open(path, "w") as f:
             f.write(text + "\n")
-        print(text, flush=True)
+        if a.ktap:
+            rows = a.cases + ["storm"]
+            stream = ktap.Stream(a.backends, rows)
+            for backend in a.backends:
+                for case in rows:
+                    stream.write(aggregate(self.tally, case, backend))
+            stream.diagnostics(text)
+        else:
+            print(text, flush=True)
         return interrupted
+
+
+def aggregate(tally, case, backend):
+    """One cell standing for every run of (case, backend), for KTAP: its
+    worst verdict, the counts and the first example that did not pass."""
+    counts = tally.cells.get((case, backend))
+    if not counts:
+        return Cell(case, backend, "skip", "not run: the soak ended first")
+    worst = results.worst(counts)
+    runs = sum(counts.values())
+    detail = ", ".join(f"{v.upper()} {n}" for v, n in sorted(counts.items()))
+    detail += f" of {runs} run{'s' * (runs != 1)}"
+    example = tally.examples.get((case, backend))
+    if example:
+        detail += (f"; first {example['verdict'].upper()} (seed "
+                   f"{example.get('seed')}): {example['detail']}")
+    return Cell(case, backend, worst, detail)
 
 
 def _raise_interrupt(signum, frame):

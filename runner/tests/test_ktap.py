@@ -84,5 +84,17 @@ class Stream(unittest.TestCase):
         self.assertEqual(tree[0]["directive"], "SKIP")
 
 
+class Lava(unittest.TestCase):
+    def test_lava_cases(self):
+        cases = ktap.lava_cases(stream(sample_cells()))
+        self.assertEqual(cases, [
+            ("cp_reraise.leak-after-return", "pass"),
+            ("cp_reraise.nested-handler-not-lost", "skip"),
+            ("cp_reraise.storm", "pass"),
+            ("glibc-2.41.leak-after-return", "fail"),
+            ("glibc-2.41.nested-handler-not-lost", "fail"),
+            ("glibc-2.41.storm", "unknown")])
+
+
 if __name__ == "__main__":
     unittest.main()
