@@ -41,6 +41,22 @@ static double storm_join_ms_mean(void)
 	return n ? storm_counts.join_us_total / 1e3 / (double)n : 0;
 }
 
+/* Peak resident memory of the whole storm (VmHWM), for memory per
+ * target thread in `cpstorm bench`; -1 when /proc cannot tell. */
+static long storm_vm_hwm_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
 static void storm_json_counts(FILE *f, const struct storm_result *r)
 {
 	const struct storm_config *c = storm_cfg;
@@ -53,7 +69,8 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 		"\"not_cancelled\":%llu,\"inside_handler\":%llu,"
 		"\"noise_sent\":%llu,\"noise_handled\":%llu,"
 		"\"spurious_eintr\":%llu,\"join_ms_mean\":%.3f,"
-		"\"join_ms_max\":%.3f,\"fd_table_full\":%llu,",
+		"\"join_ms_max\":%.3f,\"fd_table_full\":%llu,"
+		"\"vm_hwm_kib\":%ld,",
 		c->be->name, (unsigned long long)c->seed, c->threads,
 		c->cancellers, c->noise_pct, r->elapsed_s,
 		(unsigned long long)n->cancellations,
@@ -65,7 +82,8 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 		(unsigned long long)n->noise_sent,
 		(unsigned long long)n->noise_handled,
 		(unsigned long long)n->spurious_eintr, storm_join_ms_mean(),
-		n->join_us_max / 1e3, (unsigned long long)n->fd_table_full);
+		n->join_us_max / 1e3, (unsigned long long)n->fd_table_full,
+		storm_vm_hwm_kib());
 }
 
 static void storm_json(FILE *f, const struct storm_result *r)

@@ -8,7 +8,7 @@ import re
 
 from .errors import UserError
 
-COMMANDS = ("run", "test", "storm", "soak", "report")
+COMMANDS = ("run", "test", "storm", "soak", "report", "bench")
 MAX_STORM_SECONDS = 86400      # what cpstorm-storm accepts
 MAX_STORM_THREADS = 100000
 MAX_SOAK_SECONDS = 30 * 86400
@@ -232,9 +232,39 @@ def _report_parser(d):
     return p
 
 
+def _bench_parser(d):
+    p = Parser(prog="cpstorm bench", allow_abbrev=False,
+               description="Build if needed and measure, side by side with "
+               "the peers: wrapper overhead (callgrind instructions and wall "
+               "ns per read), cancel latency, storm throughput and memory "
+               "per thread, and time to detect each known-bad backend.  "
+               "Prints tables; --json writes every figure.  Numbers only: "
+               "exit 0 unless the measurement itself broke (2).")
+    p.add_argument("--backends", metavar="A,B,..", default="all",
+                   help="backends for latency/storm/strategies (default: "
+                   "all)")
+    p.add_argument("--sections", metavar="LIST",
+                   default="overhead,latency,storm,detect",
+                   help="which figures (default: %(default)s)")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer samples and shorter storms (a smoke run)")
+    p.add_argument("--storm-threads", metavar="N,N,..", default="100,1000,10000",
+                   help="thread counts for the throughput storms (default: "
+                   "%(default)s)")
+    p.add_argument("--seed", type=_seed, default=1,
+                   help="storm seed (default: %(default)s)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write the figures and the machine description")
+    p.add_argument("--no-build", action="store_true",
+                   help="use the build directory as it is")
+    _add_build_dir(p, d["repo"])
+    return p
+
+
 PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser,
-           "soak": _soak_parser, "report": _report_parser}
-USAGE = ("usage: cpstorm run|test|storm|soak|report [options]; cpstorm "
+           "soak": _soak_parser, "report": _report_parser,
+           "bench": _bench_parser}
+USAGE = ("usage: cpstorm run|test|storm|soak|report|bench [options]; cpstorm "
          "<command> --help for each")
 
 
@@ -246,7 +276,8 @@ def parse_args(argv, defaults):
                   "  test   build with -Werror and run ctest\n"
                   "  storm  run the storm binary directly\n"
                   "  soak   repeated cases and storms over a seed range\n"
-                  "  report Markdown and HTML from result files")
+                  "  report Markdown and HTML from result files\n"
+                  "  bench  overhead, latency, throughput, time to detect")
             raise SystemExit(0)
         raise UserError("say what to do: run (the main job), test, storm, "
                         "soak or report (try --help)")
