@@ -13,6 +13,7 @@ can tell."""
 import errno
 import os
 import re
+import sys
 
 KMSG = "/dev/kmsg"
 # A splat's first line; the rest (registers, stack) follows it.
@@ -114,19 +115,30 @@ class Watch:
             os.lseek(reader, 0, os.SEEK_END)   # only records from now on
             _write(begin)
         except OSError as e:
-            self.enabled = False
-            self.why = f"{KMSG}: {e.strerror}"
+            self._give_up(e)
             return job()
         try:
             cell = job()
-            _write(f"{end} {cell.case} on {cell.backend}")
-            self.last = window(_drain(reader), begin, end)
+            try:
+                _write(f"{end} {cell.case} on {cell.backend}")
+                self.last = window(_drain(reader), begin, end)
+            except OSError as e:
+                self._give_up(e)
+                return cell
         finally:
             os.close(reader)
         found = splats(self.last)
         if found:
             judge(cell, found)
         return cell
+
+
+    def _give_up(self, error):
+        """/dev/kmsg stopped working mid-run: say so once, go on without."""
+        self.enabled = False
+        self.why = f"{KMSG}: {error.strerror}"
+        print(f"cpstorm: kernel check off from here on: {self.why}",
+              file=sys.stderr, flush=True)
 
 
 def judge(cell, found):
