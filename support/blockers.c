@@ -3,7 +3,6 @@
 
 #include "procfs.h"
 #include "verdict.h"
-#include "sysnr.h"
 
 #include <errno.h>
 #include <fcntl.h>
