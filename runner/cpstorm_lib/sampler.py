@@ -51,9 +51,10 @@ def _status_kb(status, key):
     return None
 
 
-def process(pid):
+def process(pid, label=None):
     """{pid, program, backend, vm_rss_kb, vm_hwm_kb, threads, fds} or None
-    when the process is gone."""
+    when the process is gone.  label(argv) names the backend of a program
+    run under another libc (its own --backend then says only "libc")."""
     status = _read(f"/proc/{pid}/status")
     cmdline = _read(f"/proc/{pid}/cmdline")
     if status is None or cmdline is None:
@@ -63,8 +64,9 @@ def process(pid):
     program = next((os.path.basename(a) for a in argv
                     if os.path.basename(a).startswith(("case-", "cpstorm-"))),
                    os.path.basename(argv[0]))
-    backend = argv[argv.index("--backend") + 1] \
-        if "--backend" in argv[:-1] else None
+    backend = label(argv) if label else None
+    if backend is None and "--backend" in argv[:-1]:
+        backend = argv[argv.index("--backend") + 1]
     try:
         fds = len(os.listdir(f"/proc/{pid}/fd"))
     except OSError:
@@ -93,17 +95,33 @@ def system():
     return out
 
 
-def sample(parent):
+def sample(parent, label=None):
+    found = (process(pid, label) for pid in children(parent))
     return {"kind": "sample", "t": round(time.time(), 3),
-            "system": system(),
-            "processes": [p for p in map(process, children(parent)) if p]}
+            "system": system(), "processes": [p for p in found if p]}
+
+
+def launch_labeler(launches):
+    """label(argv) for the libc backends of `run`/`soak` (args.launches:
+    name -> how its programs start): the launch whose loader prefix
+    starts argv and whose programs include one in argv."""
+    def label(argv):
+        for name, launch in launches.items():
+            prefix = list(getattr(launch, "prefix", None) or [])
+            programs = set((getattr(launch, "cases", None) or {}).values())
+            programs.add(getattr(launch, "storm", None))
+            if argv[:len(prefix)] == prefix and programs & set(argv):
+                return name
+        return None
+    return label
 
 
 class Sampler:
     """Calls emit(record) every `interval` seconds until stop()."""
 
-    def __init__(self, interval, emit, extra):
+    def __init__(self, interval, emit, extra, label=None):
         self.interval, self.emit, self.extra = interval, emit, extra
+        self.label = label
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True,
                                        name="cpstorm-sampler")
@@ -114,7 +132,7 @@ class Sampler:
 
     def _loop(self):
         while not self.stopping.wait(self.interval):
-            rec = sample(self.parent)
+            rec = sample(self.parent, self.label)
             rec.update(self.extra())
             self.emit(rec)
 

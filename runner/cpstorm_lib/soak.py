@@ -205,8 +205,9 @@ class Soak:
         self.say(f"cpstorm: soak {_hms(a.duration)} over seeds "
                  f"{a.seed_range[0]}..{a.seed_range[1]}, records in "
                  f"{self.records.path}")
-        samples = sampler.Sampler(a.sample_interval, self._emit_sample,
-                                  self._context)
+        samples = sampler.Sampler(
+            a.sample_interval, self._emit_sample, self._context,
+            sampler.launch_labeler(getattr(a, "launches", None) or {}))
         old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
         interrupted = False
         samples.start()

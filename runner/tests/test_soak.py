@@ -120,5 +120,29 @@ class Sampler(unittest.TestCase):
         self.assertGreater(rec["system"]["memavailable_kb"], 0)
 
 
+class Labels(unittest.TestCase):
+    """A storm run under another libc says --backend libc; the sample
+    must carry the column's name (glibc-2.41), not "libc"."""
+
+    class Launch:
+        def __init__(self, prefix, storm, cases):
+            self.prefix, self.storm, self.cases = prefix, storm, cases
+
+    def test_launch_labeler(self):
+        label = sampler.launch_labeler({
+            "glibc-2.41": self.Launch(["/c/ld-2.41.so", "--library-path",
+                                       "/c/2.41"], "/b/stress/cpstorm-storm",
+                                      {"x": "/b/cases/case-x"}),
+            "musl-1.2.5": self.Launch([], "/b-musl/stress/cpstorm-storm",
+                                      {})})
+        self.assertEqual(label(["/c/ld-2.41.so", "--library-path", "/c/2.41",
+                                "/b/stress/cpstorm-storm", "--backend",
+                                "libc"]), "glibc-2.41")
+        self.assertEqual(label(["/b-musl/stress/cpstorm-storm", "--backend",
+                                "libc"]), "musl-1.2.5")
+        self.assertIsNone(label(["/b/stress/cpstorm-storm", "--backend",
+                                 "libc"]))
+
+
 if __name__ == "__main__":
     unittest.main()
