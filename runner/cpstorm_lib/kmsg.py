@@ -39,18 +39,17 @@ def parse_record(raw):
 def window(records, begin, end):
     """(facility, text) of the records after the one containing `begin`
     and before the one containing `end` (to the last record when the end
-    marker is missing)."""
-    found, inside = [], False
-    for raw in records:
-        parsed = parse_record(raw)
-        if parsed is None:
-            continue
-        if begin in parsed[1]:
-            inside = True
-        elif end in parsed[1]:
+    marker is missing).  The reader was opened just before `begin` was
+    written, so when a flood of messages overwrote `begin` (EPIPE)
+    everything read still belongs to the cell."""
+    parsed = [p for p in map(parse_record, records) if p is not None]
+    start = next((i + 1 for i, (_, text) in enumerate(parsed)
+                  if begin in text), 0)
+    found = []
+    for record in parsed[start:]:
+        if end in record[1]:
             break
-        elif inside:
-            found.append(parsed)
+        found.append(record)
     return found
 
 

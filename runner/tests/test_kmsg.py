@@ -52,6 +52,11 @@ class Parser(unittest.TestCase):
                  rec(12, 3, "user: BUG: Oops lockdep"), rec(12, 4, END)]
         self.assertEqual(kmsg.splats(kmsg.window(quiet, BEGIN, END)), [])
 
+    def test_overwritten_begin_keeps_what_was_read(self):
+        flood = [rec(4, 9, "WARNING: CPU: 0 PID: 3 at mm/x.c:1"),
+                 rec(12, 10, END)]
+        self.assertEqual(len(kmsg.splats(kmsg.window(flood, BEGIN, END))), 1)
+
     def test_missing_end_reads_to_the_last_record(self):
         cut = [rec(12, 1, BEGIN), rec(4, 2, "Oops: 0000 [#1] SMP")]
         self.assertEqual(kmsg.splats(kmsg.window(cut, BEGIN, END)),
