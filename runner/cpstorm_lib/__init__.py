@@ -17,4 +17,5 @@ sampler - /proc samples of the running program and the system
 results - result files read back for `report`
 page    - the report as Markdown and as one self-contained HTML page
 svg     - inline SVG charts (grid, bars, lines)
+compare - run --compare: verdicts that changed against a reference
 """

@@ -89,7 +89,8 @@ def _run_epilog(d):
     lines += ["exit status: 0 once every cell has a verdict (a FAIL is a "
               "finding, not a",
               f"runner failure); 1 with --strict when a {d['strict_backend']}"
-              " cell is not PASS;",
+              " cell is not PASS,",
+              "or with --compare when a verdict changed;",
               "2 on bad input, missing packages (not root) or a broken "
               "build."]
     return "\n".join(lines)
@@ -145,6 +146,10 @@ def _run_parser(d):
     p.add_argument("--ktap", action="store_true",
                    help="print KTAP version 1 on stdout (a test per "
                    "backend, cases nested); the table becomes '# ' lines")
+    p.add_argument("--compare", metavar="FILE",
+                   help="flag every verdict that differs from a reference "
+                   "run's records (e.g. results/reference-*.jsonl); exit 1 "
+                   "when one does")
     return p
 
 

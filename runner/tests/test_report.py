@@ -144,5 +144,25 @@ class Charts(unittest.TestCase):
         self.assertIn((2345, 99.0), out)
 
 
+class Compare(unittest.TestCase):
+    """run --compare: changed verdicts against the reference records."""
+
+    def test_changes(self):
+        from cpstorm_lib import compare
+        from support import cell
+        ref = compare.load(REFERENCE)
+        cells = [cell("leak-after-return", "libc", "fail"),
+                 cell("leak-after-return", "cp:reraise", "fail"),
+                 cell("new-case", "libc", "pass")]
+        self.assertEqual(compare.changes(cells, ref),
+                         [("leak-after-return", "cp:reraise", "pass",
+                           "fail")])
+        text = compare.section(cells, ref, "ref.jsonl")
+        self.assertEqual(text[0], "Compared with ref.jsonl: 1 of 2 "
+                         "verdict(s) changed; 1 cell(s) not in it")
+        self.assertEqual(text[1], "  leak-after-return / cp:reraise: "
+                         "PASS -> FAIL")
+
+
 if __name__ == "__main__":
     unittest.main()
