@@ -44,7 +44,7 @@
 
 static struct handler_run run;
 static int inner[2];                     /* the handler's own pipe */
-static volatile int inner_announced, handler_done;
+static volatile int inner_announced, inner_returned, handler_done;
 static volatile long inner_result = -1;
 static volatile int inner_errno;
 
@@ -53,12 +53,13 @@ static void case_handler(int sig)
 	char c;
 
 	(void)sig;
-	run.in_handler = 1;
+	run.must_not_act = 1;
 	flag_set(&inner_announced);
 	inner_result = syscall(SYS_read, inner[0], &c, 1);
 	inner_errno = errno;
+	inner_returned = 1;
 	handler_done = 1;
-	run.in_handler = 0;
+	run.must_not_act = 0;
 }
 
 static int case_in_inner_read(void *p)
@@ -83,14 +84,11 @@ static _Noreturn void case_lost(void)
 
 static void case_setup(const struct backend *be)
 {
-	struct sigaction sa;
 	char err[160];
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = case_handler;
-	sa.sa_flags = SA_RESTART;
-	if (pipe2(inner, O_CLOEXEC) || sigaction(SIGUSR1, &sa, NULL))
-		verdict_exit(VERDICT_ERROR, "setup: %s", strerror(errno));
+	handler_install(SIGUSR1, case_handler);
+	if (pipe2(inner, O_CLOEXEC))
+		verdict_exit(VERDICT_ERROR, "pipe2: %s", strerror(errno));
 	run.be = be;
 	run.own_signals = 1ULL << (SIGUSR1 - 1);
 	if (handler_run_start(&run, 1, err, sizeof err))
@@ -116,21 +114,16 @@ int main(int argc, char **argv)
 	if (!wait_until(handler_run_settled, &run, 5000))
 		verdict_exit(VERDICT_ERROR, "cancel signal neither taken nor held "
 			     "within 5 s");
-	if (run.cleanup_ran)
-		verdict_exit(VERDICT_FAIL, "the handler's non-cancellable read was "
-			     "cancelled: the cancellation acted inside the SIGUSR1 "
-			     "handler before the read was woken");
 	clock_gettime(CLOCK_MONOTONIC, &woken);
 	if (write(inner[1], "w", 1) != 1)
 		verdict_exit(VERDICT_ERROR, "write: %s", strerror(errno));
-	if (!wait_until(flag_is_set, (void *)&run.cleanup_ran, 5000))
+	if (handler_run_finish(&run, &ret))
 		case_lost();
-	if (join_bounded(run.th, &ret, 5000))
-		verdict_exit(VERDICT_FAIL, "cleanup handler ran but the thread did "
-			     "not end within 5 s");
-	if (run.cleanup_in_handler || !handler_done)
+	if (run.acted_inside || !handler_done)
 		verdict_exit(VERDICT_FAIL, "cancellation acted inside the SIGUSR1 "
-			     "handler after its inner read was woken");
+			     "handler, %s", inner_returned ? "after its inner read "
+			     "returned" : "in its non-cancellable read (the read "
+			     "became a cancellation point)");
 	if (inner_result != 1)
 		verdict_exit(VERDICT_FAIL, "the handler's non-cancellable read "
 			     "returned %ld (%s) instead of the byte", inner_result,

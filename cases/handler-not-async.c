@@ -67,12 +67,12 @@ static volatile int handler_entered, handler_release, handler_done;
 static void case_handler(int sig)
 {
 	(void)sig;
-	run->in_handler = 1;
+	run->must_not_act = 1;
 	flag_set(&handler_entered);
 	variant->hold(&handler_release);
 	/* The rest of the handler's work: its marker is its last step. */
 	handler_done = 1;
-	run->in_handler = 0;
+	run->must_not_act = 0;
 }
 
 /* Released handler: it finished, or the cancellation ended it.  Then the
@@ -87,10 +87,10 @@ static int case_handler_over(void *p)
 	return handler_done && task_syscall(r->tid) == SYS_read;
 }
 
-static const char *case_variant(const struct backend *be,
-				const struct case_variant *v, char *why,
-				size_t len)
+static const char *case_variant(const struct backend *be, size_t i,
+				char *why, size_t len)
 {
+	const struct case_variant *v = &variants[i];
 	struct handler_run r = { .be = be, .own_signals = 1ULL << (SIGUSR1 - 1) };
 	char err[160];
 	void *ret;
@@ -119,7 +119,7 @@ static const char *case_variant(const struct backend *be,
 			     "read was given a byte", v->name);
 	close(r.pipefd[0]);
 	close(r.pipefd[1]);
-	if (r.cleanup_in_handler || (r.cleanup_ran && !handler_done))
+	if (r.acted_inside || (r.cleanup_ran && !handler_done))
 		snprintf(why, len, "%s: cancellation acted inside the SIGUSR1 "
 			 "handler (asynchronously); its work was never finished",
 			 v->name);
@@ -134,24 +134,12 @@ static const char *case_variant(const struct backend *be,
 int main(int argc, char **argv)
 {
 	const struct backend *be = case_start(argc, argv, "handler-not-async");
-	static char why[N_VARIANTS][256];
-	char bad[600] = "";
-	struct sigaction sa;
 
 	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
 		       "handler-not-async");
 	case_warm_unwinder(be);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = case_handler;
-	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGUSR1, &sa, NULL))
-		verdict_exit(VERDICT_ERROR, "sigaction: %s", strerror(errno));
-	for (size_t i = 0; i < N_VARIANTS; i++)
-		verdict_append(bad, sizeof bad,
-			       case_variant(be, &variants[i], why[i], sizeof why[i]));
-	if (*bad)
-		verdict_exit(VERDICT_FAIL, "%s", bad);
-	verdict_exit(VERDICT_PASS, "handler blocked in a futex wait and "
-		     "spinning: it completed its work, the cancellation acted "
-		     "only after it returned");
+	handler_install(SIGUSR1, case_handler);
+	case_run_variants(be, N_VARIANTS, case_variant, "handler blocked in a "
+			  "futex wait and spinning: it completed its work, the "
+			  "cancellation acted only after it returned");
 }

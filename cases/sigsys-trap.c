@@ -58,13 +58,13 @@ static void case_sigsys(int sig, siginfo_t *si, void *ctx)
 	(void)sig;
 	if (si->si_syscall != SYS_read)
 		return;
-	run.in_handler = 1;
+	run.must_not_act = 1;
 	flag_set(&handler_entered);
 	flag_wait(&broker_answered);
 	run.byte = CASE_EMULATED_BYTE;
 	trap_arch_set_result(ctx, 1);
 	handler_done = 1;
-	run.in_handler = 0;
+	run.must_not_act = 0;
 }
 
 /* In the target: trap read() of its own pipe, in this thread only. */
@@ -132,12 +132,9 @@ int main(int argc, char **argv)
 		verdict_exit(VERDICT_ERROR, "cancel signal neither taken nor held "
 			     "within 5 s");
 	flag_set(&broker_answered);
-	if (!wait_until(flag_is_set, (void *)&run.cleanup_ran, 5000))
+	if (handler_run_finish(&run, &ret))
 		case_lost();
-	if (join_bounded(run.th, &ret, 5000))
-		verdict_exit(VERDICT_FAIL, "cleanup handler ran but the thread did "
-			     "not end within 5 s");
-	if (run.cleanup_in_handler || !handler_done)
+	if (run.acted_inside || !handler_done)
 		verdict_exit(VERDICT_FAIL, "cancellation acted inside the SIGSYS "
 			     "handler (asynchronously); the emulation never "
 			     "finished");

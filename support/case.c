@@ -91,3 +91,15 @@ void case_warm_unwinder(const struct backend *be)
 	if (pthread_create(&th, NULL, case_warm_main, (void *)be) == 0)
 		pthread_join(th, NULL);
 }
+
+_Noreturn void case_run_variants(const struct backend *be, size_t n,
+				 case_variant_fn *fn, const char *pass_detail)
+{
+	char why[512], bad[1000] = "";
+
+	for (size_t i = 0; i < n; i++)
+		verdict_append(bad, sizeof bad, fn(be, i, why, sizeof why));
+	if (*bad)
+		verdict_exit(VERDICT_FAIL, "%s", bad);
+	verdict_exit(VERDICT_PASS, "%s", pass_detail);
+}

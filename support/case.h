@@ -21,4 +21,12 @@ const struct backend *case_start(int argc, char **argv, const char *case_name);
  * the first cancellation) is in place before anything is timed. */
 void case_warm_unwinder(const struct backend *be);
 
+/* A case made of variants: run variant 0..n-1 in turn (each returns "" or
+ * a finding written into why), then exit FAIL with every finding, or
+ * PASS with pass_detail. */
+typedef const char *case_variant_fn(const struct backend *be, size_t i,
+				    char *why, size_t len);
+_Noreturn void case_run_variants(const struct backend *be, size_t n,
+				 case_variant_fn *fn, const char *pass_detail);
+
 #endif

@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include "handler_run.h"
 
+#include "handshake.h"
 #include "procfs.h"
 #include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -17,14 +19,13 @@ static void handler_run_cleanup(void *p)
 	struct handler_run *r = p;
 
 	clock_gettime(CLOCK_MONOTONIC, &r->cleanup_at);
-	r->cleanup_in_handler = r->in_handler;
+	r->acted_inside = r->must_not_act;
 	__atomic_store_n(&r->cleanup_ran, 1, __ATOMIC_SEQ_CST);
 }
 
 static void *handler_run_main(void *p)
 {
 	struct handler_run *r = p;
-
 	int rc = r->prepare ? r->prepare(r) : 0;
 
 	r->prepare_err = rc;
@@ -32,10 +33,14 @@ static void *handler_run_main(void *p)
 	if (rc)
 		return NULL;
 	pthread_cleanup_push(handler_run_cleanup, r);
-	r->result = r->be->read(r->pipefd[0], &r->byte, 1);
-	r->err = errno;
-	r->returned = 1;
-	r->be->testcancel();
+	if (r->body) {
+		r->body(r);
+	} else {
+		r->result = r->be->read(r->pipefd[0], &r->byte, 1);
+		r->err = errno;
+		r->returned = 1;
+		r->be->testcancel();
+	}
 	pthread_cleanup_pop(0);
 	return NULL;
 }
@@ -88,6 +93,28 @@ int handler_run_settled(void *p)
 		return 0;
 	other = pending & ~r->own_signals;
 	return other == 0 || (other & blocked) == other;
+}
+
+int handler_run_finish(struct handler_run *r, void **ret)
+{
+	if (!wait_until(flag_is_set, (void *)&r->cleanup_ran, 5000))
+		return -1;
+	if (join_bounded(r->th, ret, 5000))
+		verdict_exit(VERDICT_FAIL, "cleanup handler ran but the thread did "
+			     "not end within 5 s");
+	return 0;
+}
+
+void handler_install(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, &sa, NULL))
+		verdict_exit(VERDICT_ERROR, "sigaction(%d): %s", sig,
+			     strerror(errno));
 }
 
 void handler_run_unblock(struct handler_run *r)
