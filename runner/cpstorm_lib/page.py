@@ -106,7 +106,7 @@ def _soak_lines(res):
     for s in res.soaks:
         lines.append(f"soak on {s.get('host')} (Linux {s.get('kernel')}): "
                      f"seeds {s['seed_range'][0]}..{s['seed_range'][1]}, "
-                     f"{s.get('duration_s', 0) / 3600:.2f} h planned, "
+                     f"{results.hms(s.get('duration_s', 0))} planned, "
                      f"backends {', '.join(s.get('backends', []))}")
     storms_mem, _ = res.memory()
     for b, points in storms_mem.items():

@@ -113,6 +113,12 @@ class Results:
         return out
 
 
+def hms(seconds):
+    """8h00m00s: a soak's length as people write it."""
+    s = int(seconds)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s"
+
+
 def worst(counts):
     return next(v for v in SEVERITY + tuple(counts) if counts.get(v))
 

@@ -117,11 +117,6 @@ class Tally:
                     peak[k] = max(peak.get(k, 0), p[k])
 
 
-def _hms(seconds):
-    s = int(seconds)
-    return f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s"
-
-
 def summary(tally, backends, header):
     lines = [header, "",
              f"{'backend':<14}{'storms':>7}{'cancels':>10}{'leaked':>8}"
@@ -163,7 +158,8 @@ class Soak:
         self.tally = Tally()
         # Round n = the n-th time through the seed range.
         self.context = {"seed": None, "round": 0}
-        self.run_id = f"{socket.gethostname()}-{os.getpid()}-{int(time.time())}"
+        self.run_id = (f"{socket.gethostname()}-{os.getpid()}-"
+                       f"{int(time.time())}")
         self.start = time.monotonic()
 
     def _context(self):
@@ -188,9 +184,9 @@ class Soak:
                     rec = cell_record(cell, self._context())
                     self.records.write(rec)
                     self.tally.cell(rec)
-                    self.say(f"soak {_hms(time.monotonic() - self.start)}: "
-                             f"seed {seed}: {cell.case} on {cell.backend}: "
-                             f"{cell.verdict.upper()}")
+                    spent = results.hms(time.monotonic() - self.start)
+                    self.say(f"soak {spent}: seed {seed}: {cell.case} on "
+                             f"{cell.backend}: {cell.verdict.upper()}")
 
     def run(self):
         a = self.args
@@ -202,7 +198,7 @@ class Soak:
             "storm_duration_s": a.storm_duration,
             "storm_threads": a.storm_threads,
             "sample_interval_s": a.sample_interval})
-        self.say(f"cpstorm: soak {_hms(a.duration)} over seeds "
+        self.say(f"cpstorm: soak {results.hms(a.duration)} over seeds "
                  f"{a.seed_range[0]}..{a.seed_range[1]}, records in "
                  f"{self.records.path}")
         samples = sampler.Sampler(
@@ -226,8 +222,8 @@ class Soak:
         a, elapsed = self.args, time.monotonic() - self.start
         ended = ("interrupted (the cell in progress is not recorded)"
                  if interrupted else "done")
-        header = (f"Soak {ended} after {_hms(elapsed)} of "
-                  f"{_hms(a.duration)}: seeds {a.seed_range[0]}.."
+        header = (f"Soak {ended} after {results.hms(elapsed)} of "
+                  f"{results.hms(a.duration)}: seeds {a.seed_range[0]}.."
                   f"{a.seed_range[1]}, round {self.context['round']} at "
                   f"seed {self.context['seed']}, {self.tally.count} cells; "
                   f"storms {a.storm_duration:g} s x {a.storm_threads} "

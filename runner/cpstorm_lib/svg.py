@@ -68,11 +68,12 @@ def grid(cases, backends, cells, label):
                 body, label)
 
 
-def bars(items, label, unit="", width=560):
-    """Horizontal bars; items = [(name, value or None, colour, text)]."""
+def bars(items, label, room=300):
+    """Horizontal bars; items = [(name, value or None, colour, text)];
+    the longest bar is `room` px, its text goes after it."""
     lw = 8 * _chars([i[0] for i in items]) + 16
+    width = lw + room + 7 * _chars([i[3] for i in items]) + 24
     bh, top = 30, 8
-    room = width - lw - 200
     peak = max([i[1] for i in items if i[1]] + [1])
     body = []
     for n, (name, value, colour, text) in enumerate(items):
