@@ -32,6 +32,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* aarch64 and riscv64 have no poll syscall: glibc's poll is ppoll. */
+#ifndef SYS_poll
+#define SYS_poll SYS_ppoll
+#endif
+
 static const struct backend *be;
 static int pipefd[2];
 static sem_t never;

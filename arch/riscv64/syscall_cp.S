@@ -1,0 +1,74 @@
+/*
+ * riscv64 cancellable syscall routine.
+ *
+ *   long cp_syscall_asm(const int *pending, long nr,
+ *                       long a1, long a2, long a3, long a4, long a5, long a6);
+ *
+ * The window is [cp_window_begin, cp_window_end):
+ *   - before `ecall`: the kernel was never entered;
+ *   - at `ecall`: the kernel rewound the PC by the length of the
+ *     instruction (4 bytes; `ecall` has no compressed form) to restart an
+ *     interrupted call and restored a0 from orig_a0 (a7 still holds the
+ *     number); no result exists yet.
+ * cp_window_end is the instruction after `ecall`: from there on a0 holds
+ * the kernel's result, which must reach the caller.
+ *
+ * The routine is a leaf that touches neither the stack nor ra, so the
+ * CIE's default rule (CFA = sp, return address in ra) is exact at every
+ * instruction, and a PC redirected to cp_window_landing from anywhere in
+ * the window unwinds to our caller.  The pad uses `tail` (auipc+jr, +-2 GiB,
+ * relaxed to `j` when near) rather than `j` (+-1 MiB), because libcp.a may
+ * be linked into a large program; cp_act is hidden, so there is no PLT.
+ *
+ * Register map (LP64 call -> Linux ecall):
+ *   a0 pending -> t0, flag read once, before the syscall
+ *   a1 nr      -> a7
+ *   a2 a1      -> a0
+ *   a3 a2      -> a1
+ *   a4 a3      -> a2
+ *   a5 a4      -> a3
+ *   a6 a5      -> a4
+ *   a7 a6      -> a5 (through t1: a7 is overwritten by nr first)
+ * The result (or -errno) is in a0; `ecall` clobbers nothing else.
+ */
+	.text
+	.globl	cp_syscall_asm
+	.hidden	cp_syscall_asm
+	.type	cp_syscall_asm, @function
+	.globl	cp_window_begin
+	.hidden	cp_window_begin
+	.globl	cp_window_end
+	.hidden	cp_window_end
+	.globl	cp_window_landing
+	.hidden	cp_window_landing
+	.globl	cp_routine_end
+	.hidden	cp_routine_end
+	.p2align 4
+cp_syscall_asm:
+	.cfi_startproc
+cp_window_begin:
+	/* A request that arrived before this load is acted on here; one that
+	 * arrives after it is delivered as a signal whose handler sees a PC
+	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
+	lw	t0, 0(a0)
+	bnez	t0, cp_window_landing
+	mv	t1, a7
+	mv	a7, a1
+	mv	a0, a2
+	mv	a1, a3
+	mv	a2, a4
+	mv	a3, a5
+	mv	a4, a6
+	mv	a5, t1
+	ecall
+cp_window_end:
+	ret
+cp_window_landing:
+	/* Tail call: cp_act() never returns; ra still holds our caller's
+	 * return address, which the unwinder walks on to. */
+	tail	cp_act
+cp_routine_end:
+	.cfi_endproc
+	.size	cp_syscall_asm, .-cp_syscall_asm
+
+	.section .note.GNU-stack, "", @progbits

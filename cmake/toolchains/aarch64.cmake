@@ -1,0 +1,10 @@
+# aarch64 cross build with Debian's gcc-aarch64-linux-gnu and
+# libc6-dev-arm64-cross; the test binaries run under qemu-user with the
+# cross sysroot as its library prefix (no binfmt registration needed).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+set(CP_DEB_MULTIARCH aarch64-linux-gnu)
+include(${CMAKE_CURRENT_LIST_DIR}/cp-deps.cmake)

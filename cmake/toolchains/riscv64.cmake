@@ -1,0 +1,10 @@
+# riscv64 cross build with Debian's gcc-riscv64-linux-gnu and
+# libc6-dev-riscv64-cross; the test binaries run under qemu-user with the
+# cross sysroot as its library prefix (no binfmt registration needed).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR riscv64)
+set(CMAKE_C_COMPILER riscv64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER riscv64-linux-gnu-g++)
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-riscv64 -L /usr/riscv64-linux-gnu)
+set(CP_DEB_MULTIARCH riscv64-linux-gnu)
+include(${CMAKE_CURRENT_LIST_DIR}/cp-deps.cmake)
