@@ -34,7 +34,14 @@ void cp_retry_start(struct cp_thread *t)
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = cp_sig;
-	sev._sigev_un._tid = (pid_t)cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	/* musl (and glibc from 2.41) name the target thread
+	 * sigev_notify_thread_id; older glibc only has the union member. */
+#ifdef sigev_notify_thread_id
+	sev.sigev_notify_thread_id =
+#else
+	sev._sigev_un._tid =
+#endif
+		(pid_t)cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
 	if (cp_arch_syscall6(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev,
 			     (long)&id, 0, 0, 0))
 		return;

@@ -8,7 +8,8 @@ import re
 
 from .errors import UserError
 
-COMMANDS = ("run", "test", "storm", "soak", "report", "bench")
+COMMANDS = ("run", "test", "storm", "soak", "report", "bench", "libcs",
+            "bisect")
 MAX_STORM_SECONDS = 86400      # what cpstorm-storm accepts
 MAX_STORM_THREADS = 100000
 MAX_SOAK_SECONDS = 30 * 86400
@@ -266,10 +267,55 @@ def _bench_parser(d):
     return p
 
 
+def _libcs_parser(d):
+    p = Parser(prog="cpstorm libcs", allow_abbrev=False,
+               description="List the glibc and musl versions Debian's "
+               "archive offers as backends (glibc-<version>, "
+               "musl-<version>) and which are cached in ~/.cache/cpstorm; "
+               "fetch some.  The package indexes are fetched (signature "
+               "verified by apt) on first use.")
+    p.add_argument("--fetch", metavar="A,B,..|all",
+                   help="download, verify and unpack these versions now")
+    p.add_argument("--refresh", action="store_true",
+                   help="fetch the package indexes again")
+    return p
+
+
+def _bisect_parser(d):
+    p = Parser(prog="cpstorm bisect", allow_abbrev=False,
+               description="Find the adjacent pair of C library versions "
+               "where a case's verdict changes.  Every probe runs "
+               "--repeat times; mixed verdicts are reported as flaky, not "
+               "as a conclusion.  Exit status: 0 a change found, 1 none "
+               "or flaky, 2 bad input.")
+    p.add_argument("--case", required=True, help="the case to bisect")
+    p.add_argument("--family", choices=("glibc", "musl"), default="glibc",
+                   help="versions from Debian's archive (default: glibc)")
+    p.add_argument("--trees", metavar="P1,P2,..",
+                   help="bisect over glibc build trees in this order "
+                   "instead of archive versions")
+    p.add_argument("--good", metavar="X", help="first version (default: "
+                   "the oldest)")
+    p.add_argument("--bad", metavar="Y", help="last version (default: the "
+                   "newest)")
+    p.add_argument("--repeat", metavar="N",
+                   type=_number(int, 1, 1000, "repeat"), default=5,
+                   help="runs per probe (default: %(default)s)")
+    p.add_argument("--timeout", metavar="S", type=_seconds,
+                   default=d["timeout"],
+                   help="seconds per run (default: %(default)s)")
+    p.add_argument("--no-build", action="store_true",
+                   help="use the build directory as it is")
+    _add_build_dir(p, d["repo"])
+    return p
+
+
 PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser,
            "soak": _soak_parser, "report": _report_parser,
-           "bench": _bench_parser}
-USAGE = ("usage: cpstorm run|test|storm|soak|report|bench [options]; cpstorm "
+           "bench": _bench_parser, "libcs": _libcs_parser,
+           "bisect": _bisect_parser}
+USAGE = ("usage: cpstorm run|test|storm|soak|report|bench|libcs|bisect "
+         "[options]; cpstorm "
          "<command> --help for each")
 
 
@@ -282,7 +328,9 @@ def parse_args(argv, defaults):
                   "  storm  run the storm binary directly\n"
                   "  soak   repeated cases and storms over a seed range\n"
                   "  report Markdown and HTML from result files\n"
-                  "  bench  overhead, latency, throughput, time to detect")
+                  "  bench  overhead, latency, throughput, time to detect\n"
+                  "  libcs  glibc/musl versions from Debian's archive\n"
+                  "  bisect the version pair where a case's verdict changes")
             raise SystemExit(0)
         raise UserError("say what to do: run (the main job), test, storm, "
                         "soak or report (try --help)")

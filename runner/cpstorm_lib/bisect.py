@@ -1,0 +1,132 @@
+"""`bisect`: over the ordered versions of one C library family (or a list
+of glibc build trees), find the adjacent pair where a case's verdict
+changes.  A probe runs the case N times and is trusted only when every run
+agrees; mixed verdicts are reported as flaky, never bisected through."""
+
+import shlex
+from collections import Counter
+
+from . import archive, libcrun, libcs
+from .errors import UserError
+from .report import LABEL
+
+FLAKY = "flaky"
+
+
+def _versions(args, apt):
+    if args.trees:
+        names = [libcs.BUILD_TREE + p.strip() for p in args.trees.split(",")
+                 if p.strip()]
+        if len(names) < 2:
+            raise UserError("--trees needs at least two build trees, "
+                            "comma-separated, oldest first")
+        return names
+    return [v.name for v in libcs.catalog(apt, (args.family,))]
+
+
+def _index(names, given, default, what, family):
+    if given is None:
+        return default
+    for candidate in (given, f"{family}-{given}"):
+        if candidate in names:
+            return names.index(candidate)
+    raise UserError(f"--{what} {given} is not one of: {', '.join(names)}")
+
+
+class Prober:
+    def __init__(self, args, repo, cases, env, say, apt):
+        self.args, self.repo, self.env, self.say, self.apt = (
+            args, repo, env, say, apt)
+        self.cases = {args.case: cases[args.case]}
+        self.results = {}        # name -> (verdict or FLAKY, cells)
+
+    def probe(self, name):
+        if name in self.results:
+            return self.results[name][0]
+        launch = libcrun.prepare(name, self.repo, self.args.build_dir,
+                                 self.cases, self.say, self.apt)
+        cells = []
+        for i in range(self.args.repeat):
+            cell = libcrun.run_case(launch, self.args.case,
+                                    self.args.timeout, self.env)
+            cells.append(cell)
+            self.say(f"cpstorm bisect: {name} run {i + 1}/"
+                     f"{self.args.repeat}: {LABEL[cell.verdict]}")
+            if cell.verdict == "skip":
+                break        # a missing prerequisite does not come and go
+        seen = Counter(c.verdict for c in cells)
+        verdict = next(iter(seen)) if len(seen) == 1 else FLAKY
+        self.results[name] = (verdict, cells)
+        return verdict
+
+    def describe(self, name):
+        verdict, cells = self.results[name]
+        counts = Counter(c.verdict for c in cells)
+        runs = ", ".join(f"{LABEL[v]} x{n}" for v, n in counts.items())
+        head = LABEL.get(verdict, verdict.upper())
+        return f"{name}: {head} ({runs}): {cells[-1].detail}"
+
+
+def _report(prober, names, lo, hi, case, say):
+    lines = ["Probes (oldest first)"]
+    lines += [f"  {prober.describe(n)}" for n in names
+              if n in prober.results]
+    return lines
+
+
+def command(args, repo, cases, env, say):
+    if args.case not in cases:
+        raise UserError(f"unknown case '{args.case}' (choose from: "
+                        f"{', '.join(cases)})")
+    apt = None
+    if not args.trees:
+        apt = archive.Apt()
+        apt.ensure_indexes()
+    names = _versions(args, apt)
+    lo = _index(names, args.good, 0, "good", args.family)
+    hi = _index(names, args.bad, len(names) - 1, "bad", args.family)
+    if lo >= hi:
+        raise UserError(f"--good {names[lo]} must come before --bad "
+                        f"{names[hi]} in {', '.join(names)}")
+    prober = Prober(args, repo, cases, env, say, apt)
+    span = names[lo:hi + 1]
+    say(f"cpstorm bisect: {args.case} over {', '.join(span)}, "
+        f"{args.repeat} runs per probe")
+    ends = [prober.probe(names[lo]), prober.probe(names[hi])]
+    status, outcome = 1, None
+    if FLAKY in ends:
+        flaky = names[lo] if ends[0] == FLAKY else names[hi]
+        outcome = (f"no conclusion: {flaky} is flaky (its runs disagree); "
+                   "rerun with a higher --repeat or look at the case")
+    elif ends[0] == ends[1]:
+        outcome = (f"no change: {names[lo]} and {names[hi]} both "
+                   f"{LABEL[ends[0]]} (a change and its revert in between "
+                   "would not show; run the versions in between with "
+                   "runner/cpstorm run)")
+    while outcome is None and hi - lo > 1:
+        mid = (lo + hi) // 2
+        got = prober.probe(names[mid])
+        if got == FLAKY:
+            outcome = (f"no conclusion: {names[mid]} is flaky (its runs "
+                       f"disagree) between {names[lo]} and {names[hi]}")
+        elif got == ends[0]:
+            lo = mid
+        else:
+            hi = mid
+    lines = _report(prober, names, lo, hi, args.case, say)
+    if outcome is None:
+        status = 0
+        a, b = names[lo], names[hi]
+        outcome = (f"{args.case}: the verdict changes between {a} "
+                   f"({LABEL[prober.results[a][0]]}) and {b} "
+                   f"({LABEL[prober.results[b][0]]})")
+        lines += ["", outcome, "Reproduce:"]
+        for name in (a, b):
+            lines.append("  " + shlex.join(prober.results[name][1][-1]
+                                            .command))
+        lines.append(f"  runner/cpstorm run --no-storm --cases {args.case} "
+                     f"--backends {a},{b}")
+    else:
+        lines += ["", outcome]
+    print("\n".join(lines), flush=True)
+    return status
