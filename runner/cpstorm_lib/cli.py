@@ -139,6 +139,10 @@ def _run_parser(d):
                    default=int.from_bytes(os.urandom(4), "little"),
                    help="storm seed (default: random; printed for replay)")
     p.add_argument("--no-storm", action="store_true", help="skip the storms")
+    p.add_argument("--repeat", metavar="N", type=_number(int, 1, 10000, "runs"),
+                   default=1, help="run the whole grid N times and report "
+                   "detection power: which cases caught each flawed "
+                   "strategy in how many runs (default: 1)")
     p.add_argument("--json", metavar="FILE",
                    help="write one JSON record per cell (JSON Lines)")
     p.add_argument("--junit", metavar="FILE",
