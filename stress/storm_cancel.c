@@ -1,9 +1,15 @@
 /*
  * storm_cancel.c - canceller threads.  Each owns a disjoint slice of the
  * slots, so a slot's thread is cancelled, joined and replaced by one
- * thread only.  The delay before each cancel is random (from the seed) and
- * spun, not slept: cancellations should land at any instruction of the
- * targets' ops, at a finer grain than the timer slack of a sleep.
+ * thread only.
+ *
+ * Throughput comes from batches: a canceller sends up to --batch cancels
+ * (each its own way: a direct call after a random spin, a POSIX timer
+ * whose handler cancels, or a fuzzy-sync cancel aimed into the call), and
+ * only then joins them.  The targets die in parallel instead of one join
+ * latency per cancellation.  Random delays are spun, not slept:
+ * cancellations should land at any instruction of the targets' ops, at a
+ * finer grain than the timer slack of a sleep.
  */
 #define _GNU_SOURCE
 #include "storm.h"
@@ -15,18 +21,24 @@
 
 #define STORM_JOIN_MS 5000
 #define STORM_RECOVER_MS 2000
-#define STORM_GAP_SPIN 20000     /* between cancels */
+#define STORM_GAP_SPIN 2000      /* before each cancel */
 #define STORM_NOISE_GAP 24000    /* ~ the noise handler's length */
+#define STORM_TIMER_MAX_NS 100000
+
+const char *const storm_how_names[STORM_NHOW] = { "direct", "timer", "fuzzy" };
 
 struct storm_canceller {
 	unsigned index, first, count;
 	pthread_t th;
+	unsigned how_cumulative[STORM_NHOW];
+	unsigned sweep;                /* fuzzy: where the next cancel aims */
+	struct storm_pending *pend;    /* --batch entries */
 };
 
 static struct storm_canceller *cancellers;
 volatile int storm_spawn_failed;
 
-static void storm_spin(uint64_t n)
+void storm_spin(uint64_t n)
 {
 	for (volatile uint64_t i = 0; i < n; i++)
 		;
@@ -46,29 +58,106 @@ static void storm_joined(void *ret, double t0)
 		;
 }
 
-/* One round on a live slot: maybe noise first, cancel, bounded join,
- * respawn.  Returns 0 to go on, -1 when the slot could not be refilled. */
-static int storm_cancel_one(struct storm_slot *s, uint64_t *rng)
+static enum storm_how storm_pick_how(struct storm_canceller *c, uint64_t *rng)
 {
-	double t0;
+	unsigned r = (unsigned)storm_rng_below(rng,
+					       c->how_cumulative[STORM_NHOW - 1]);
+	unsigned i = 0;
+
+	while (r >= c->how_cumulative[i])
+		i++;
+	return (enum storm_how)i;
+}
+
+/* Send one cancel its way.  A timer's cancel comes later, from the
+ * handler (storm_timer.c). */
+static void storm_send(struct storm_canceller *c, struct storm_pending *p,
+		       uint64_t *rng)
+{
+	struct storm_slot *s = p->slot;
+
+	storm_add(&storm_counts.how_sent[p->how], 1);
+	switch (p->how) {
+	case STORM_HOW_TIMER:
+		storm_timer_arm(p, (long)storm_rng_below(rng, STORM_TIMER_MAX_NS));
+		return;
+	case STORM_HOW_FUZZY:
+		storm_fuzzy_cancel(s, &c->sweep);
+		break;
+	default:
+		if (storm_rng_below(rng, 100) < storm_cfg->noise_pct) {
+			storm_noise_send(s);
+			storm_spin(storm_rng_below(rng, STORM_NOISE_GAP));
+		}
+		storm_cfg->be->cancel(s->th);
+		break;
+	}
+	p->t0 = storm_now();
+	p->fired = 1;
+}
+
+/* Join one sent cancel (bounded) and refill the slot.  Returns 0 to go
+ * on, -1 when the slot could not be refilled. */
+static int storm_reap_one(struct storm_pending *p)
+{
+	struct storm_slot *s = p->slot;
 	void *ret;
 	int err;
 
-	if (storm_rng_below(rng, 100) < storm_cfg->noise_pct) {
-		storm_noise_send(s);
-		storm_spin(storm_rng_below(rng, STORM_NOISE_GAP));
-	}
-	t0 = storm_now();
-	storm_cfg->be->cancel(s->th);
+	if (p->how == STORM_HOW_TIMER)
+		storm_timer_settle(p);
+	s->in_batch = 0;
 	if (storm_slot_join(s, STORM_JOIN_MS, &ret) == 0)
-		storm_joined(ret, t0);
+		storm_joined(ret, p->t0);
 	else if (storm_lost(s, "run", STORM_RECOVER_MS))
 		return 0;   /* stuck: the slot stays out of the game */
+	if (storm_stopping)
+		return 0;   /* the stop phase has nothing to refill */
 	if ((err = storm_slot_spawn(s))) {
 		storm_spawn_failed = err;
 		return -1;
 	}
 	return 0;
+}
+
+static struct storm_slot *storm_pick_slot(struct storm_canceller *c,
+					  uint64_t *rng)
+{
+	struct storm_slot *s =
+		&storm_slots[c->first + storm_rng_below(rng, c->count)];
+
+	return s->live && !s->lost ? s : NULL;
+}
+
+/* One batch: up to --batch distinct live slots, cancels sent, then all
+ * joined.  Unrelated signal bursts fall on the slice meanwhile. */
+static int storm_batch(struct storm_canceller *c, uint64_t *rng)
+{
+	unsigned want = 1 + (unsigned)storm_rng_below(rng, storm_cfg->batch);
+	unsigned n = 0;
+	int rc = 0;
+
+	for (unsigned tries = 0; tries < 2 * want && n < want; tries++) {
+		struct storm_slot *s = storm_pick_slot(c, rng), *o;
+		struct storm_pending *p = &c->pend[n];
+
+		if (storm_rng_below(rng, 100) < storm_cfg->signals_pct &&
+		    (o = storm_pick_slot(c, rng)))
+			storm_signals_burst(o, rng);
+		if (!s || s->in_batch)
+			continue;
+		s->in_batch = 1;
+		p->slot = s;
+		p->how = storm_pick_how(c, rng);
+		p->fired = 0;
+		storm_spin(storm_rng_below(rng, STORM_GAP_SPIN));
+		storm_send(c, p, rng);
+		n++;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (storm_reap_one(&c->pend[i]))
+			rc = -1;
+	return rc;
 }
 
 static void *storm_canceller_main(void *p)
@@ -77,16 +166,19 @@ static void *storm_canceller_main(void *p)
 	uint64_t rng = storm_rng_stream(storm_cfg->seed, STORM_RNG_CANCELLER,
 					c->index);
 
-	while (!storm_stopping && c->count) {
-		struct storm_slot *s =
-			&storm_slots[c->first + storm_rng_below(&rng, c->count)];
-
-		storm_spin(storm_rng_below(&rng, STORM_GAP_SPIN));
-		if (!s->live || s->lost)
-			continue;
-		if (storm_cancel_one(s, &rng))
+	c->sweep = (unsigned)storm_rng_below(&rng, 64);
+	for (unsigned i = 0; i < storm_cfg->batch; i++)
+		if (storm_cfg->how_weight[STORM_HOW_TIMER] &&
+		    storm_timer_create(&c->pend[i])) {
+			perror("cpstorm-storm: timer_create");
+			storm_spawn_failed = 1;
+			return NULL;
+		}
+	while (!storm_stopping && c->count && !storm_spawn_failed)
+		if (storm_batch(c, &rng))
 			break;
-	}
+	for (unsigned i = 0; i < storm_cfg->batch; i++)
+		storm_timer_delete(&c->pend[i]);
 	return NULL;
 }
 
@@ -94,15 +186,22 @@ int storm_cancellers_start(void)
 {
 	unsigned k = storm_cfg->cancellers, n = storm_cfg->threads;
 
+	if (storm_timer_install())
+		return -1;
 	cancellers = calloc(k, sizeof *cancellers);
 	if (!cancellers)
 		return -1;
 	for (unsigned i = 0; i < k; i++) {
-		cancellers[i].index = i;
-		cancellers[i].first = n * i / k;
-		cancellers[i].count = n * (i + 1) / k - n * i / k;
-		if (pthread_create(&cancellers[i].th, NULL, storm_canceller_main,
-				   &cancellers[i]))
+		struct storm_canceller *c = &cancellers[i];
+		unsigned w = 0;
+
+		c->index = i;
+		c->first = n * i / k;
+		c->count = n * (i + 1) / k - n * i / k;
+		for (unsigned h = 0; h < STORM_NHOW; h++)
+			c->how_cumulative[h] = (w += storm_cfg->how_weight[h]);
+		c->pend = calloc(storm_cfg->batch, sizeof *c->pend);
+		if (!c->pend || pthread_create(&c->th, NULL, storm_canceller_main, c))
 			return -1;
 	}
 	return 0;
@@ -110,7 +209,9 @@ int storm_cancellers_start(void)
 
 void storm_cancellers_join(void)
 {
-	for (unsigned i = 0; i < storm_cfg->cancellers; i++)
+	for (unsigned i = 0; i < storm_cfg->cancellers; i++) {
 		pthread_join(cancellers[i].th, NULL);
+		free(cancellers[i].pend);
+	}
 	free(cancellers);
 }

@@ -2,10 +2,13 @@
  * storm_main.c - cpstorm-storm: the run, the stop, the exit status.
  *
  *   cpstorm-storm [--backend NAME] [--threads N] [--duration S] [--seed N]
- *                 [--cancellers K] [--noise PCT] [--json FILE] [--expect any]
+ *                 [--cancellers K] [--batch B] [--stack KIB] [--noise PCT]
+ *                 [--signals PCT] [--ops MIX] [--how MIX] [--json FILE]
+ *                 [--expect any] [--replay FILE] [--minimise]
  *
- * Exit: 0 no leak and nothing lost, 1 otherwise, 2 bad options, setup, or
- * the harness hung.  Bounded: the stop phase has a budget, and a watchdog
+ * Exit: 0 no leak, nothing lost, no cancellation inside a handler, no
+ * spurious EINTR, memory flat; 1 otherwise; 2 bad options, setup, or the
+ * harness hung.  Bounded: the stop phase has a budget, and a watchdog
  * ends the process if even that is exceeded.
  */
 #define _GNU_SOURCE
@@ -41,25 +44,40 @@ static void storm_raise_nofile(void)
 	}
 }
 
-static void storm_progress(double start)
+static void storm_progress(double start, uint64_t *last, double *last_t)
 {
-	fprintf(stderr, "\rstorm: %5.1f s  %llu cancellations  %llu lost   ",
-		storm_now() - start,
-		(unsigned long long)storm_counts.cancellations,
-		(unsigned long long)storm_counts.lost);
+	double now = storm_now();
+	uint64_t n = storm_counts.cancellations;
+
+	fprintf(stderr, "\rstorm: %5.1f s  %llu cancellations  %6.0f/s  "
+		"%llu lost  %llu inside handler   ", now - start,
+		(unsigned long long)n, (double)(n - *last) / (now - *last_t),
+		(unsigned long long)storm_counts.lost,
+		(unsigned long long)storm_counts.inside_handler);
+	*last = n;
+	*last_t = now;
 }
 
+/* Sample memory once a second (every 1/500 of a long run: reading
+ * /proc/self/maps of a process with thousands of thread stacks costs
+ * milliseconds), show progress on a terminal once a second. */
 static void storm_run(const struct storm_config *c, double start)
 {
 	int tty = isatty(2);
-	double next = start + 1;
+	double every = c->duration_s / 500 > 1 ? c->duration_s / 500 : 1;
+	double next = start + 1, next_sample = start, last_t = start;
+	uint64_t last = 0;
 
 	while (storm_now() < start + c->duration_s && !storm_spawn_failed) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);   /* the run's length, not synchronisation */
+		if (storm_now() >= next_sample) {
+			storm_mem_sample(storm_now() - start);
+			next_sample += every;
+		}
 		if (tty && storm_now() >= next) {
-			storm_progress(start);
+			storm_progress(start, &last, &last_t);
 			next += 1;
 		}
 	}
@@ -125,7 +143,8 @@ static void storm_setup(const struct storm_config *c,
 	}
 	case_warm_unwinder(c->be);
 	storm_slots = calloc(c->threads, sizeof *storm_slots);
-	if (!storm_slots || storm_resources_open(c->seed) ||
+	if (!storm_slots || storm_targets_init() ||
+	    storm_resources_open(c->seed) ||
 	    fds_snapshot(before)) {
 		fprintf(stderr, "cpstorm-storm: setup failed: %s\n", strerror(errno));
 		exit(2);
@@ -143,7 +162,8 @@ static int storm_status(const struct storm_config *c,
 	}
 	if (c->expect_any)
 		return 0;
-	return leaked->n || storm_counts.lost ? 1 : 0;
+	return leaked->n || storm_counts.lost || storm_counts.inside_handler ||
+	       storm_counts.spurious_eintr || storm_mem_growing() ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -152,10 +172,15 @@ int main(int argc, char **argv)
 	struct storm_config c;
 	struct storm_result r;
 	double start;
+	char cmd[2048];
 
 	storm_parse(argc, argv, &c);
 	storm_cfg = &c;
+	if (c.minimise)
+		return storm_minimise(&c, argv[0]);
 	printf("seed=%llu\n", (unsigned long long)c.seed);
+	storm_command_line(&c, argv[0], cmd, sizeof cmd);
+	printf("storm: replay: %s\n", cmd);
 	fflush(stdout);
 	/* Exit 2 on a hang of the harness itself: the stop phase is bounded,
 	 * so reaching this means the storm, not the backend, is broken. */
@@ -170,6 +195,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	storm_run(&c, start);
+	r.run_s = storm_now() - start;
+	r.run_cancellations = storm_counts.cancellations;
 	storm_stop(&c);
 	r.elapsed_s = storm_now() - start;
 	storm_resources_close();

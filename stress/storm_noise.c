@@ -1,25 +1,39 @@
 /*
- * storm_noise.c - an unrelated signal handler on top of cancellation points.
+ * storm_noise.c - unrelated signal handlers on top of cancellation points.
  *
  * The second half of the bug class: classic glibc switches asynchronous
  * cancellation on around the syscall, so a handler that interrupts a
  * blocked call runs with it on, and a cancel arriving then acts inside the
- * handler.  A canceller sends the noise signal to the target it is about to
- * cancel, waits (bounded) until the handler has started, and cancels at a
- * random moment around it.  The target's cleanup handler asks
- * storm_noise_active(): set means the cancellation acted inside the handler.
+ * handler.  Two ways in:
  *
- * The count is a lower bound: when both signals are pending at once (the
- * wait timed out), the kernel builds the noise frame first (lower number)
- * and the cancel frame on top of it, so a cancel can act at the handler's
- * first instruction, before the handler has marked itself.
+ * - the noise: a canceller sends SIGUSR1 to the target it is about to
+ *   cancel, waits (bounded) until the handler has started, and cancels
+ *   while it runs.  The handler blocks in a raw nanosleep, a syscall that
+ *   is a cancellation point in no backend: "PC on a syscall instruction"
+ *   is not "at a cancellation point", and a request that lands while a
+ *   handler sits on a blocked call must still be acted on once the call
+ *   restarts, not lost.
+ * - the storm: bursts of SIGUSR2 (no SA_RESTART), SIGWINCH and SIGUSR1
+ *   (SA_RESTART) at random targets.  Pending together they nest (the
+ *   kernel stacks one frame per signal).  The SIGUSR2 handler calls a
+ *   cancellation point itself (poll with a zero timeout): a cancellation
+ *   acting there is allowed and counted apart (in_handler_cp).
  *
- * SA_RESTART: every blocking op of the storm (read, accept4, recvmsg
- * without SO_RCVTIMEO) is restarted by the kernel after a SA_RESTART
- * handler (signal(7)), so any EINTR an op sees is spurious.
+ * The target's cleanup handler asks storm_noise_active(): true means the
+ * cancellation acted inside a handler, outside a cancellation point the
+ * handler called.  The count is a lower bound: when the noise and the
+ * cancel are pending at once, the kernel builds the noise frame first
+ * (lower number) and the cancel frame on top of it, so a cancel can act at
+ * the handler's first instruction, before the handler has marked itself.
+ *
+ * EINTR: every restarting op of the storm (read, write, accept4, connect,
+ * recvmsg, futex, wait4) is restarted by the kernel after a SA_RESTART
+ * handler (signal(7)).  An EINTR from one is excused only when the
+ * SIGUSR2 handler ran during the call; otherwise it is spurious.
  */
 #define _GNU_SOURCE
 #include "storm.h"
+#include "storm_rng.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -29,10 +43,13 @@
 #include <unistd.h>
 
 #define STORM_NOISE_SIG SIGUSR1
-#define STORM_NOISE_SPIN 10000          /* iterations on each side of the syscall */
-#define STORM_NOISE_WAIT_S 0.0005      /* for the handler to start */
+#define STORM_NOISE_SPIN 2000        /* iterations on each side of the sleep */
+#define STORM_NOISE_SLEEP_NS 20000   /* the handler's blocking syscall */
+#define STORM_NOISE_WAIT_S 0.0005    /* for the handler to start */
 
 static __thread volatile sig_atomic_t noise_depth;
+static __thread volatile sig_atomic_t cp_at_depth;   /* 0: none */
+static __thread volatile sig_atomic_t eintr_excused;
 static __thread struct storm_slot *noise_slot;
 
 static void storm_noise_spin(unsigned n)
@@ -41,9 +58,11 @@ static void storm_noise_spin(unsigned n)
 		;
 }
 
+/* SIGUSR1, SA_RESTART: spins, blocks in a raw syscall, spins. */
 static void storm_noise_handler(int sig)
 {
 	int saved = errno;
+	struct timespec ts = { 0, STORM_NOISE_SLEEP_NS };
 
 	(void)sig;
 	noise_depth++;
@@ -51,23 +70,77 @@ static void storm_noise_handler(int sig)
 		__atomic_add_fetch(&noise_slot->noise_entered, 1, __ATOMIC_SEQ_CST);
 	storm_add(&storm_counts.noise_handled, 1);
 	storm_noise_spin(STORM_NOISE_SPIN);
-	/* A plain syscall, a cancellation point in no backend: a backend that
-	 * decides by "PC on a syscall instruction" may wrongly act here. */
-	syscall(SYS_getppid);
+	syscall(SYS_nanosleep, &ts, NULL);
 	storm_noise_spin(STORM_NOISE_SPIN);
 	noise_depth--;
 	errno = saved;
 }
 
+/* SIGUSR2, no SA_RESTART: excuses an EINTR, and calls a cancellation
+ * point of the backend (async-signal-safe: poll).  A cancellation acting
+ * there would drop whatever the interrupted op just got back (its call
+ * may have completed under the handler): that leak would be the storm's,
+ * so over an op that allocates, the handler's poll runs with cancellation
+ * disabled (still the wrapper's path, nested in a handler). */
+static void storm_cp_handler(int sig)
+{
+	const struct backend *be = storm_cfg->be;
+	struct storm_slot *s = noise_slot;
+	int saved = errno, outer = cp_at_depth, op = s ? s->op : -1, old;
+	int hold = op >= 0 && storm_ops[op].leak_kind;
+
+	(void)sig;
+	noise_depth++;
+	eintr_excused = 1;
+	storm_noise_spin(STORM_NOISE_SPIN);
+	cp_at_depth = noise_depth;
+	if (hold)
+		be->setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	be->poll(NULL, 0, 0);
+	if (hold)
+		be->setcancelstate(old, NULL);
+	cp_at_depth = outer;
+	syscall(SYS_getppid);
+	noise_depth--;
+	errno = saved;
+}
+
+/* SIGWINCH, SA_RESTART: short, a plain syscall. */
+static void storm_short_handler(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	noise_depth++;
+	syscall(SYS_getppid);
+	noise_depth--;
+	errno = saved;
+}
+
+static const struct {
+	int sig;
+	void (*handler)(int);
+	int flags;
+} storm_signals[] = {
+	{ SIGUSR1, storm_noise_handler, SA_RESTART },
+	{ SIGUSR2, storm_cp_handler, 0 },
+	{ SIGWINCH, storm_short_handler, SA_RESTART },
+};
+#define STORM_NSIGNALS (sizeof storm_signals / sizeof *storm_signals)
+
 int storm_noise_install(void)
 {
-	struct sigaction sa;
+	for (unsigned i = 0; i < STORM_NSIGNALS; i++) {
+		struct sigaction sa;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = storm_noise_handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(STORM_NOISE_SIG, &sa, NULL);
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = storm_signals[i].handler;
+		sa.sa_flags = storm_signals[i].flags;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(storm_signals[i].sig, &sa, NULL))
+			return -1;
+	}
+	return 0;
 }
 
 void storm_noise_bind(struct storm_slot *s)
@@ -77,7 +150,22 @@ void storm_noise_bind(struct storm_slot *s)
 
 int storm_noise_active(void)
 {
-	return noise_depth != 0;
+	return noise_depth > cp_at_depth;
+}
+
+int storm_noise_in_cp(void)
+{
+	return cp_at_depth && noise_depth == cp_at_depth;
+}
+
+int storm_eintr_excused(void)
+{
+	return eintr_excused;
+}
+
+void storm_eintr_reset(void)
+{
+	eintr_excused = 0;
 }
 
 /* Bounded wait for the handler to start: the cancel that follows then
@@ -94,4 +182,17 @@ void storm_noise_send(struct storm_slot *s)
 	while (__atomic_load_n(&s->noise_entered, __ATOMIC_SEQ_CST) == before &&
 	       storm_now() < end)
 		sched_yield();
+}
+
+/* One to three signals back to back: pending together, they nest. */
+void storm_signals_burst(struct storm_slot *s, uint64_t *rng)
+{
+	unsigned n = 1 + (unsigned)storm_rng_below(rng, 3);
+
+	for (unsigned i = 0; i < n; i++) {
+		int sig = storm_signals[storm_rng_below(rng, STORM_NSIGNALS)].sig;
+
+		if (pthread_kill(s->th, sig) == 0)
+			storm_add(&storm_counts.signals_sent, 1);
+	}
 }

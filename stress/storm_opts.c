@@ -18,22 +18,40 @@ static _Noreturn void storm_usage(const char *why)
 		exit(2);
 	}
 	printf("usage: cpstorm-storm [--backend NAME] [--threads N] [--duration S]\n"
-	       "                     [--seed N] [--cancellers K] [--noise PCT]\n"
-	       "                     [--json FILE] [--expect any]\n"
+	       "                     [--seed N] [--cancellers K] [--batch B]\n"
+	       "                     [--stack KIB] [--noise PCT] [--signals PCT]\n"
+	       "                     [--ops MIX] [--how MIX] [--json FILE]\n"
+	       "                     [--expect any] [--replay FILE] [--minimise]\n"
 	       "  --backend NAME   one of: %s (default cp = cp:reraise)\n"
 	       "  --threads N      concurrent target threads (default 1000)\n"
 	       "  --duration S     seconds of storm, fractions allowed (default 10)\n"
 	       "  --seed N         default: from the clock; printed first as seed=N\n"
 	       "  --cancellers K   canceller threads (default 2)\n"
-	       "  --noise PCT      %% of cancels preceded by a SIGUSR1 handler on\n"
-	       "                   the target (default 25; 0 = none)\n"
+	       "  --batch B        cancels each canceller sends before joining\n"
+	       "                   them (default 16)\n"
+	       "  --stack KIB      target thread stack size (default 64)\n"
+	       "  --noise PCT      %% of direct cancels preceded by a SIGUSR1\n"
+	       "                   handler on the target (default 25; 0 = none)\n"
+	       "  --signals PCT    unrelated signal bursts (SIGUSR1, SIGUSR2 without\n"
+	       "                   SA_RESTART, SIGWINCH) per 100 cancels (default 20)\n"
+	       "  --ops MIX        ops and weights, e.g. openat:3,recvmsg-scm\n"
+	       "                   (default: every op at its table weight)\n"
+	       "  --how MIX        canceller kinds: direct, timer (POSIX timer\n"
+	       "                   handler), fuzzy (calibrated sweep into the call)\n"
+	       "                   (default direct:6,timer:3,fuzzy:1)\n"
 	       "  --json FILE      append the JSON record to FILE\n"
 	       "  --expect any     exit 0 whether or not leaks/losses were found\n"
+	       "  --replay FILE    rerun the configuration of the last JSON record\n"
+	       "                   in FILE (options given too override it)\n"
+	       "  --minimise       rerun with fewer threads, ops, canceller kinds\n"
+	       "                   while it still fails the same way; print the\n"
+	       "                   smallest reproducing command line\n"
 	       "The seed fixes every random choice (ops, cancel targets, delays,\n"
-	       "noise); thread timing is the kernel's, so a replay repeats the\n"
-	       "choices, not the interleavings.  Exit 0: no leak, nothing lost;\n"
-	       "1: leak or lost cancellation (0 with --expect any); 2: bad input,\n"
-	       "setup failure, or the harness itself hung.\n",
+	       "signals); thread timing is the kernel's, so a replay repeats the\n"
+	       "choices, not the interleavings.  Exit 0: no leak, nothing lost,\n"
+	       "no cancellation inside a handler, no spurious EINTR, memory flat;\n"
+	       "1: any of those (0 with --expect any); 2: bad input, setup\n"
+	       "failure, or the harness itself hung.\n",
 	       backend_names());
 	exit(0);
 }
@@ -101,6 +119,43 @@ static _Noreturn void storm_bad_option(int argc, char **argv, const char *what)
 	storm_usage(why);
 }
 
+static void storm_mix_option(const char *opt, const char *text,
+			     const char *const *names, unsigned n,
+			     unsigned *weights)
+{
+	char why[600], msg[700];
+
+	if (storm_mix_parse(text, names, n, weights, why, sizeof why)) {
+		snprintf(msg, sizeof msg, "%s: %s", opt, why);
+		storm_usage(msg);
+	}
+}
+
+static void storm_defaults(struct storm_config *c)
+{
+	*c = (struct storm_config){ .threads = 1000, .duration_s = 10,
+				    .seed = storm_default_seed(),
+				    .cancellers = 2, .noise_pct = 25,
+				    .signals_pct = 20, .batch = 16,
+				    .stack_kib = 64,
+				    .how_weight = { 6, 3, 1 } };
+	for (unsigned i = 0; i < storm_nops; i++)
+		c->op_weight[i] = storm_ops[i].weight;
+}
+
+/* --replay first, whatever its place: the other options override it. */
+static void storm_replay_first(int argc, char **argv, struct storm_config *c)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return;
+		if (!strcmp(argv[i], "--replay") && i + 1 < argc)
+			storm_replay_load(argv[i + 1], c);
+		else if (!strncmp(argv[i], "--replay=", 9))
+			storm_replay_load(argv[i] + 9, c);
+	}
+}
+
 void storm_parse(int argc, char **argv, struct storm_config *c)
 {
 	static const struct option opts[] = {
@@ -109,19 +164,27 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "cancellers", required_argument, NULL, 'c' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "stack", required_argument, NULL, 'S' },
 		{ "noise", required_argument, NULL, 'n' },
+		{ "signals", required_argument, NULL, 'g' },
+		{ "ops", required_argument, NULL, 'o' },
+		{ "how", required_argument, NULL, 'w' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "minimise", no_argument, NULL, 'm' },
+		{ "minimize", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *backend = "cp", *json = NULL;
+	const char *backend = NULL, *json = NULL, *names[STORM_MAX_OPS];
 	char err[256];
 	int o;
 
-	*c = (struct storm_config){ .threads = 1000, .duration_s = 10,
-				    .seed = storm_default_seed(),
-				    .cancellers = 2, .noise_pct = 25 };
+	storm_defaults(c);
+	storm_op_names(names);
+	storm_replay_first(argc, argv, c);
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (o) {
@@ -130,8 +193,15 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 		case 'd': c->duration_s = storm_seconds(optarg); break;
 		case 's': c->seed = storm_number("--seed", optarg, 0, UINT64_MAX); break;
 		case 'c': c->cancellers = (unsigned)storm_number("--cancellers", optarg, 1, 64); break;
+		case 'B': c->batch = (unsigned)storm_number("--batch", optarg, 1, 1024); break;
+		case 'S': c->stack_kib = (unsigned)storm_number("--stack", optarg, 32, 65536); break;
 		case 'n': c->noise_pct = (unsigned)storm_number("--noise", optarg, 0, 100); break;
+		case 'g': c->signals_pct = (unsigned)storm_number("--signals", optarg, 0, 1000); break;
+		case 'o': storm_mix_option("--ops", optarg, names, storm_nops, c->op_weight); break;
+		case 'w': storm_mix_option("--how", optarg, storm_how_names, STORM_NHOW, c->how_weight); break;
 		case 'j': json = optarg; break;
+		case 'r': c->replay_path = optarg; break;
+		case 'm': c->minimise = 1; break;
 		case 'e':
 			if (strcmp(optarg, "any"))
 				storm_usage("--expect takes only 'any' (record without judging)");
@@ -150,7 +220,9 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 	}
 	if (c->cancellers > c->threads)
 		c->cancellers = c->threads;
-	if (!(c->be = backend_open(backend, err, sizeof err)))
+	if (backend && !(c->be = backend_open(backend, err, sizeof err)))
+		storm_usage(err);
+	if (!c->be && !(c->be = backend_open("cp", err, sizeof err)))
 		storm_usage(err);
 	if (json)
 		storm_open_json(c, json);

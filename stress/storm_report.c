@@ -2,18 +2,43 @@
 #define _GNU_SOURCE
 #include "storm_report.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
-/* Which op allocates what a leaked descriptor points at. */
-static const char *storm_leak_op(const char *target)
+/* What a leaked descriptor is, for attribution: its readlink target, or
+ * for a socket "socket:@<abstract name>" of its (listener's) address, so
+ * an accepted socket names the listener, and so the op. */
+static void storm_leak_kind(const struct fd_entry *e, char *buf, size_t len)
 {
+	struct sockaddr_un a;
+	socklen_t alen = sizeof a;
+
+	snprintf(buf, len, "%s", e->target);
+	if (strncmp(e->target, "socket:", 7) ||
+	    getsockname(e->fd, (struct sockaddr *)&a, &alen) ||
+	    a.sun_family != AF_UNIX ||
+	    alen <= offsetof(struct sockaddr_un, sun_path) + 1 || a.sun_path[0])
+		return;
+	snprintf(buf, len, "socket:@%.*s",
+		 (int)(alen - offsetof(struct sockaddr_un, sun_path) - 1),
+		 a.sun_path + 1);
+}
+
+/* Which op allocates what a leaked descriptor points at: -1 unknown. */
+static int storm_leak_op(const struct fd_entry *e)
+{
+	char kind[160];
+
+	storm_leak_kind(e, kind, sizeof kind);
 	for (unsigned i = 0; i < storm_nops; i++)
 		if (storm_ops[i].leak_kind &&
-		    !strncmp(target, storm_ops[i].leak_kind,
+		    !strncmp(kind, storm_ops[i].leak_kind,
 			     strlen(storm_ops[i].leak_kind)))
-			return storm_ops[i].name;
-	return "unknown";
+			return (int)i;
+	return -1;
 }
 
 static void storm_leaks_by_op(const struct fd_set_snapshot *leaked,
@@ -22,13 +47,10 @@ static void storm_leaks_by_op(const struct fd_set_snapshot *leaked,
 	memset(by_op, 0, storm_nops * sizeof *by_op);
 	*unknown = 0;
 	for (size_t i = 0; i < leaked->n; i++) {
-		const char *op = storm_leak_op(leaked->e[i].target);
-		unsigned j;
+		int op = storm_leak_op(&leaked->e[i]);
 
-		for (j = 0; j < storm_nops && strcmp(op, storm_ops[j].name); j++)
-			;
-		if (j < storm_nops)
-			by_op[j]++;
+		if (op >= 0)
+			by_op[op]++;
 		else
 			(*unknown)++;
 	}
@@ -55,6 +77,42 @@ static long storm_vm_hwm_kib(void)
 	if (f)
 		fclose(f);
 	return kib;
+}
+
+static void storm_json_config(FILE *f)
+{
+	const struct storm_config *c = storm_cfg;
+	char ops[1024], how[128];
+
+	storm_mixes_format(c, ops, sizeof ops, how, sizeof how);
+	fprintf(f, "\"duration_config_s\":%g,\"batch\":%u,\"stack_kib\":%u,"
+		"\"signals_pct\":%u,\"ops_mix\":\"%s\",\"how_mix\":\"%s\",",
+		c->duration_s, c->batch, c->stack_kib, c->signals_pct, ops, how);
+}
+
+static void storm_json_outcomes(FILE *f, const struct storm_result *r)
+{
+	const struct storm_counts *n = &storm_counts;
+
+	fprintf(f, "\"run_s\":%.3f,\"per_second_run\":%.1f,"
+		"\"acted_in_call\":%llu,\"acted_between\":%llu,"
+		"\"in_handler_cp\":%llu,\"eintr_excused\":%llu,"
+		"\"signals_sent\":%llu,\"timer_late\":%llu,"
+		"\"memory_growing\":%s,\"how\":{", r->run_s,
+		r->run_s > 0 ? r->run_cancellations / r->run_s : 0,
+		(unsigned long long)n->acted_in_call,
+		(unsigned long long)n->acted_between,
+		(unsigned long long)n->in_handler_cp,
+		(unsigned long long)n->eintr_excused,
+		(unsigned long long)n->signals_sent,
+		(unsigned long long)n->timer_late,
+		storm_mem_growing() ? "true" : "false");
+	for (unsigned i = 0; i < STORM_NHOW; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", storm_how_names[i],
+			(unsigned long long)n->how_sent[i]);
+	fputs("},", f);
+	storm_mem_json(f);
+	fputs(",", f);
 }
 
 static void storm_json_counts(FILE *f, const struct storm_result *r)
@@ -88,16 +146,20 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 
 static void storm_json(FILE *f, const struct storm_result *r)
 {
-	unsigned by_op[16], unknown;
+	unsigned by_op[STORM_MAX_OPS], unknown;
 
 	storm_leaks_by_op(r->leaked, by_op, &unknown);
 	storm_json_counts(f, r);
+	storm_json_config(f);
+	storm_json_outcomes(f, r);
 	fputs("\"ops\":{", f);
 	for (unsigned i = 0; i < storm_nops; i++)
 		fprintf(f, "%s\"%s\":{\"completed\":%llu,\"cancelled_in\":%llu,"
-			"\"leaked\":%u}", i ? "," : "", storm_ops[i].name,
+			"\"leaked\":%u,\"call_ns\":%llu}", i ? "," : "",
+			storm_ops[i].name,
 			(unsigned long long)storm_counts.op_runs[i],
-			(unsigned long long)storm_counts.op_cancelled[i], by_op[i]);
+			(unsigned long long)storm_counts.op_cancelled[i], by_op[i],
+			(unsigned long long)storm_counts.op_call_ns[i]);
 	fprintf(f, "},\"leaked_unattributed\":%u,\"lost_detail\":", unknown);
 	storm_lost_json(f);
 	fputs("}\n", f);
@@ -107,7 +169,7 @@ static void storm_json(FILE *f, const struct storm_result *r)
 static void storm_leak_summary(const struct fd_set_snapshot *leaked,
 			       char *buf, size_t len)
 {
-	unsigned by_op[16], unknown;
+	unsigned by_op[STORM_MAX_OPS], unknown;
 	size_t used = 0;
 
 	buf[0] = 0;
@@ -122,38 +184,67 @@ static void storm_leak_summary(const struct fd_set_snapshot *leaked,
 	if (unknown && used < len)
 		used += (size_t)snprintf(buf + used, len - used, "%sunattributed %u",
 					 used ? ", " : ": ", unknown);
-	if (used < len)
+	if (used < len) {
+		char kind[160];
+
+		storm_leak_kind(&leaked->e[0], kind, sizeof kind);
 		snprintf(buf + used, len - used, " (e.g. fd %d -> %s)",
-			 leaked->e[0].fd, leaked->e[0].target);
+			 leaked->e[0].fd, kind);
+	}
 }
 
 static void storm_summary(const struct storm_result *r)
 {
 	const struct storm_counts *n = &storm_counts;
-	char what[512];
+	char what[512], ops[1024], how[128];
+
+	storm_mixes_format(storm_cfg, ops, sizeof ops, how, sizeof how);
 
 	storm_leak_summary(r->leaked, what, sizeof what);
 	printf("storm: backend %s, seed %llu, %u threads, %u cancellers, "
 	       "noise %u%%, %.1f s\n", storm_cfg->be->name,
 	       (unsigned long long)storm_cfg->seed, storm_cfg->threads,
 	       storm_cfg->cancellers, storm_cfg->noise_pct, r->elapsed_s);
-	printf("storm: %llu cancellations (%.0f/s), %llu lost (%llu joined "
-	       "after feeding, %llu never), %llu not cancelled\n",
+	printf("storm: mix: ops %s; cancellers %s; batch %u, stack %u KiB, "
+	       "signals %u%%\n", ops, how, storm_cfg->batch,
+	       storm_cfg->stack_kib, storm_cfg->signals_pct);
+	printf("storm: %llu cancellations (%.0f/s; %.0f/s in the run phase), "
+	       "%llu lost (%llu joined after feeding, %llu never), %llu not "
+	       "cancelled\n",
 	       (unsigned long long)n->cancellations, n->cancellations / r->elapsed_s,
+	       r->run_s > 0 ? r->run_cancellations / r->run_s : 0,
 	       (unsigned long long)n->lost, (unsigned long long)n->recovered,
 	       (unsigned long long)n->stuck, (unsigned long long)n->not_cancelled);
 	printf("storm: cancel -> joined: mean %.2f ms, max %.1f ms\n",
 	       storm_join_ms_mean(), n->join_us_max / 1e3);
-	printf("storm: noise: %llu sent, %llu handled; %llu cancellations "
-	       "acted inside the handler (at least), %llu spurious EINTR\n",
+	printf("storm: sent: %llu direct, %llu by timer handler (%llu late), "
+	       "%llu fuzzy; acted: %llu in the call, %llu between calls "
+	       "(deferred past completion), %llu in a handler's own "
+	       "cancellation point\n",
+	       (unsigned long long)n->how_sent[STORM_HOW_DIRECT],
+	       (unsigned long long)n->how_sent[STORM_HOW_TIMER],
+	       (unsigned long long)n->timer_late,
+	       (unsigned long long)n->how_sent[STORM_HOW_FUZZY],
+	       (unsigned long long)n->acted_in_call,
+	       (unsigned long long)n->acted_between,
+	       (unsigned long long)n->in_handler_cp);
+	printf("storm: signals: noise %llu sent, %llu handled, %llu unrelated; "
+	       "%llu cancellations acted inside a handler (at least), %llu "
+	       "spurious EINTR (%llu excused)\n",
 	       (unsigned long long)n->noise_sent,
 	       (unsigned long long)n->noise_handled,
+	       (unsigned long long)n->signals_sent,
 	       (unsigned long long)n->inside_handler,
-	       (unsigned long long)n->spurious_eintr);
+	       (unsigned long long)n->spurious_eintr,
+	       (unsigned long long)n->eintr_excused);
 	for (unsigned i = 0; i < storm_nops; i++)
-		printf("storm:   op %-12s %10llu completed, %8llu cancelled inside\n",
-		       storm_ops[i].name, (unsigned long long)n->op_runs[i],
-		       (unsigned long long)n->op_cancelled[i]);
+		if (storm_cfg->op_weight[i])
+			printf("storm:   op %-13s %10llu completed, %8llu cancelled "
+			       "inside, call %8.1f us\n", storm_ops[i].name,
+			       (unsigned long long)n->op_runs[i],
+			       (unsigned long long)n->op_cancelled[i],
+			       n->op_call_ns[i] / 1e3);
+	storm_mem_print(stdout);
 	storm_lost_print(stdout);
 	printf("storm: leaked fds: %zu%s\n", r->leaked->n, what);
 	if (n->stuck)

@@ -6,7 +6,9 @@
 #include <procfs.h>
 
 struct storm_result {
-	double elapsed_s;
+	double elapsed_s;            /* run and stop phases */
+	double run_s;                /* run phase: the throughput figure */
+	uint64_t run_cancellations;
 	const struct fd_set_snapshot *leaked;
 };
 

@@ -1,36 +1,69 @@
 /* storm_target.c - target threads and their slots. */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "storm_ops.h"
 #include "storm_rng.h"
 
 #include <handshake.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#define STORM_STACK (64 * 1024)
+#define STORM_TARGET_NICE 10
 
-static unsigned storm_weight_total(void)
+__thread struct storm_slot *storm_self;
+static unsigned op_cumulative[STORM_MAX_OPS];   /* of the configured mix */
+static pthread_attr_t target_attr;
+
+int storm_targets_init(void)
 {
 	unsigned w = 0;
 
 	for (unsigned i = 0; i < storm_nops; i++)
-		w += storm_ops[i].weight;
-	return w;
+		op_cumulative[i] = (w += storm_cfg->op_weight[i]);
+	/* Small stacks: 10,000 targets on a small machine.  glibc keeps the
+	 * stacks of joined threads in its cache, so a respawn rarely maps. */
+	if (pthread_attr_init(&target_attr) ||
+	    pthread_attr_setstacksize(&target_attr,
+				      (size_t)storm_cfg->stack_kib * 1024))
+		return -1;
+	return w ? 0 : -1;
 }
 
 static int storm_pick_op(uint64_t *rng)
 {
-	unsigned r = (unsigned)storm_rng_below(rng, storm_weight_total());
+	unsigned r = (unsigned)storm_rng_below(rng, op_cumulative[storm_nops - 1]);
+	unsigned i = 0;
 
-	for (unsigned i = 0; i < storm_nops; i++) {
-		if (r < storm_ops[i].weight)
-			return (int)i;
-		r -= storm_ops[i].weight;
-	}
-	return 0;
+	while (r >= op_cumulative[i])
+		i++;
+	return (int)i;
 }
 
-/* Runs during cancellation: attribute it to the op it interrupted, and
- * note a cancellation that acted inside the noise handler. */
+/* The call's length feeds the fuzzy canceller (a racy EWMA is enough:
+ * it only aims the sweep). */
+void storm_call_begin(void)
+{
+	struct storm_slot *s = storm_self;
+
+	storm_eintr_reset();
+	s->call_start_ns = storm_now_ns();
+	__atomic_add_fetch(&s->call_seq, 1, __ATOMIC_RELEASE);
+	s->in_call = 1;
+}
+
+void storm_call_end(void)
+{
+	struct storm_slot *s = storm_self;
+	uint64_t *mean = &storm_counts.op_call_ns[s->op];
+	uint64_t d = storm_now_ns() - s->call_start_ns;
+	uint64_t m = __atomic_load_n(mean, __ATOMIC_RELAXED);
+
+	s->in_call = 0;
+	__atomic_store_n(mean, m ? (7 * m + d) / 8 : d, __ATOMIC_RELAXED);
+}
+
+/* Runs during cancellation: attribute it to the op and the place it
+ * interrupted, note one that acted inside a signal handler, and release
+ * the thread's io_uring. */
 static void storm_target_cancelled(void *p)
 {
 	struct storm_slot *s = p;
@@ -39,6 +72,13 @@ static void storm_target_cancelled(void *p)
 		storm_add(&storm_counts.op_cancelled[s->op], 1);
 	if (storm_noise_active())
 		storm_add(&storm_counts.inside_handler, 1);
+	else if (storm_noise_in_cp())
+		storm_add(&storm_counts.in_handler_cp, 1);
+	else if (s->in_call)
+		storm_add(&storm_counts.acted_in_call, 1);
+	else
+		storm_add(&storm_counts.acted_between, 1);
+	storm_uring_thread_end();
 }
 
 static void *storm_target_main(void *p)
@@ -49,6 +89,11 @@ static void *storm_target_main(void *p)
 					((uint64_t)s->index << 32) ^ s->generation);
 
 	s->tid = gettid();
+	/* Targets yield to the cancellers: a thousand targets spinning
+	 * through non-blocking calls would otherwise starve the few threads
+	 * that cancel, join and respawn them. */
+	setpriority(PRIO_PROCESS, (id_t)s->tid, STORM_TARGET_NICE);
+	storm_self = s;
 	storm_noise_bind(s);
 	pthread_cleanup_push(storm_target_cancelled, s);
 	for (;;) {
@@ -66,16 +111,13 @@ static void *storm_target_main(void *p)
 
 int storm_slot_spawn(struct storm_slot *s)
 {
-	pthread_attr_t attr;
 	int err;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, STORM_STACK);
 	s->op = -1;
+	s->in_call = 0;
 	s->tid = 0;
 	s->generation++;
-	err = pthread_create(&s->th, &attr, storm_target_main, s);
-	pthread_attr_destroy(&attr);
+	err = pthread_create(&s->th, &target_attr, storm_target_main, s);
 	s->live = err == 0;
 	return err;
 }

@@ -34,6 +34,19 @@ static long cp_futex_wait(uint32_t *word, uint32_t val)
 	return cp_futex(word, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
 }
 
+static int libc_io_uring_enter(unsigned int fd, unsigned int to_submit,
+				unsigned int min_complete, unsigned int flags)
+{
+	return (int)syscall(SYS_io_uring_enter, fd, to_submit, min_complete,
+			    flags, NULL, 0);
+}
+
+static int cp_io_uring_enter4(unsigned int fd, unsigned int to_submit,
+			      unsigned int min_complete, unsigned int flags)
+{
+	return cp_io_uring_enter(fd, to_submit, min_complete, flags, NULL);
+}
+
 static int libc_dupfd(int fd, int min)
 {
 	return fcntl(fd, F_DUPFD, min);
@@ -117,6 +130,8 @@ static const struct backend backend_libc = {
 	.sigtimedwait = sigtimedwait,
 	.wait4 = wait4,
 	.futex_wait = libc_futex_wait,
+	.connect = connect,
+	.io_uring_enter = libc_io_uring_enter,
 };
 
 /* One libcp backend per strategy; they differ only in name. */
@@ -151,6 +166,8 @@ static const struct backend backend_libc = {
 	.sigtimedwait = cp_sigtimedwait,                                \
 	.wait4 = cp_wait4,                                              \
 	.futex_wait = cp_futex_wait,                                    \
+	.connect = cp_connect,                                          \
+	.io_uring_enter = cp_io_uring_enter4,                           \
 }
 
 static const struct backend backend_cp[] = {

@@ -63,6 +63,12 @@ struct backend {
 	int (*eventfd)(unsigned int initval, int flags);
 	int (*memfd_create)(const char *name, unsigned int flags);
 	int (*epoll_create1)(int flags);
+	/* For the storm's loopback and io_uring ops.  The C library has no
+	 * io_uring_enter wrapper: its entry is the plain syscall(), which is
+	 * no cancellation point (liburing's own wait uses the same). */
+	int (*connect)(int fd, const struct sockaddr *sa, socklen_t len);
+	int (*io_uring_enter)(unsigned int fd, unsigned int to_submit,
+			      unsigned int min_complete, unsigned int flags);
 };
 
 /* Resolve "libc", "cp" (= cp:reraise) or "cp:<strategy>" and prepare it

@@ -10,9 +10,12 @@ from .verdict import Cell
 REQUIRED = ("backend", "seed", "cancellations", "per_second", "leaked_fds",
             "lost")
 # The storm exits 1 for these (stress/storm_main.c) and 0 without them.
-FAILING = ("leaked_fds", "lost")
-# Counters that may also justify an exit 1 if the storm grows stricter.
-SUSPECT = FAILING + ("stuck", "inside_handler")
+# Records from before inside_handler, spurious_eintr and memory_growing
+# failed the run still judge right: those keys were 0/absent there.
+FAILING = ("leaked_fds", "lost", "inside_handler", "spurious_eintr",
+           "memory_growing")
+# Counters that may also justify an exit 1.
+SUSPECT = FAILING + ("stuck",)
 # Other counters worth a word in the figures when non-zero.
 NOTED = (("not_cancelled", "not cancelled"), ("stuck", "stuck"),
          ("recovered", "recovered"),
@@ -47,6 +50,10 @@ def figures(rec):
     for key, words in NOTED:
         if rec.get(key):
             text += f", {rec[key]} {words}"
+    if rec.get("memory_growing"):
+        mem = rec.get("memory", {}).get("rss_kib", {})
+        text += (f", memory growing after warm-up (RSS "
+                 f"{mem.get('slope_per_s', 0):+.0f} KiB/s)")
     if rec.get("fd_table_full"):
         text += (f"; fd table full ({rec['fd_table_full']} EMFILE): the leak "
                  "count is a lower bound")
