@@ -19,13 +19,10 @@
 //
 // Correct: the log reads R, B, X, A, then T (TSD); joined PTHREAD_CANCELED.
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 // The harness headers are C11: _Noreturn is C's spelling of [[noreturn]].
 #define _Noreturn [[noreturn]]
 extern "C" {
-#include <case.h>
 #include <order.h>
 }
 
@@ -70,16 +67,8 @@ void *body(void *p)
 
 int main(int argc, char **argv)
 {
-	const backend *be = case_start(argc, argv, "cleanup-order-cxx");
-	char bad[800] = "";
-
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "cleanup-order-cxx");
-	case_warm_unwinder(be);
-	order_check_all(be, body, "RBXA", bad, sizeof bad);
-	if (*bad)
-		verdict_exit(VERDICT_FAIL, "%s", bad);
-	verdict_exit(VERDICT_PASS, "pending, blocked in read, EINTR from poll: "
-		     "catch(...) rethrew, destructors and cleanup ran B X A, "
-		     "then the TSD destructor; joined PTHREAD_CANCELED");
+	order_case(argc, argv, "cleanup-order-cxx", body, "RBXA",
+		   "pending, blocked in read, EINTR from poll: catch(...) "
+		   "rethrew, destructors and cleanup ran B X A, then the TSD "
+		   "destructor; joined PTHREAD_CANCELED");
 }

@@ -25,11 +25,7 @@
  * cleanup-order-cxx.
  */
 #define _GNU_SOURCE
-#include <case.h>
 #include <order.h>
-
-#include <sys/syscall.h>
-#include <unistd.h>
 
 static void case_note_a(void *p)
 {
@@ -68,16 +64,8 @@ static void *case_body(void *p)
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "cleanup-order");
-	char bad[800] = "";
-
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "cleanup-order");
-	case_warm_unwinder(be);
-	order_check_all(be, case_body, "CBA", bad, sizeof bad);
-	if (*bad)
-		verdict_exit(VERDICT_FAIL, "%s", bad);
-	verdict_exit(VERDICT_PASS, "pending, blocked in read, EINTR from poll: "
-		     "cleanups C B A (LIFO across frames), then the TSD "
-		     "destructor; joined PTHREAD_CANCELED");
+	order_case(argc, argv, "cleanup-order", case_body, "CBA",
+		   "pending, blocked in read, EINTR from poll: cleanups C B A "
+		   "(LIFO across frames), then the TSD destructor; joined "
+		   "PTHREAD_CANCELED");
 }

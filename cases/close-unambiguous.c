@@ -91,26 +91,6 @@ static int case_in_close(void *p)
 	return task_syscall(((struct case_target *)p)->tid) == SYS_close;
 }
 
-static int case_signal_pending(void *p)
-{
-	uint64_t mask = 0;
-
-	return task_sigpending(((struct case_target *)p)->tid, &mask) == 0 &&
-	       mask != 0;
-}
-
-static void case_check_listener(const struct case_target *t)
-{
-	if (t->listener == -EINVAL || t->listener == -EACCES ||
-	    t->listener == -EPERM || t->listener == -ENOSYS)
-		verdict_exit(VERDICT_SKIP, "seccomp user notification with "
-			     "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
-			     strerror(-t->listener));
-	if (t->listener < 0)
-		verdict_exit(VERDICT_ERROR, "seccomp filter: %s",
-			     strerror(-t->listener));
-}
-
 /* Hold the target's close in the kernel with the request's signal
  * pending, then finish the close the phase's way. */
 static void case_complete_held(struct case_target *t)
@@ -122,7 +102,7 @@ static void case_complete_held(struct case_target *t)
 		verdict_exit(VERDICT_ERROR, "NOTIF_RECV: %s", strerror(-rc));
 	if ((rc = be->cancel(t->th)))
 		verdict_exit(VERDICT_ERROR, "cancel: %s", strerror(rc));
-	if (!wait_until(case_signal_pending, t, 2000))
+	if (!wait_until(task_signal_due, (void *)&t->tid, 2000))
 		verdict_metric("no_signal_pending", "%s", phase_names[t->phase]);
 	if (t->phase == CASE_AFTER_CLOSE) {
 		rc = notify_reply_continue(t->listener, n.id);
@@ -185,7 +165,7 @@ static const char *case_phase_run(enum case_phase phase, char *why,
 		verdict_exit(VERDICT_ERROR, "pthread_create: %s", strerror(errno));
 	flag_wait(&t.ready);
 	watchdog_watch(t.tid);
-	case_check_listener(&t);
+	notify_require(t.listener);
 	case_drive(&t);
 	if (join_bounded(t.th, &ret, 5000)) {
 		char diag[400];

@@ -144,14 +144,6 @@ static int case_all_completed(void *p)
 	return (unsigned)c->t->n_fds + io_uring_cq_ready(&ring) >= c->want;
 }
 
-static int case_signal_pending(void *p)
-{
-	uint64_t mask = 0;
-
-	return task_sigpending(((struct case_target *)p)->tid, &mask) == 0 &&
-	       mask != 0;
-}
-
 static int case_waiting(void *p)
 {
 	return task_syscall(((struct case_target *)p)->tid) == SYS_io_uring_enter;
@@ -163,14 +155,7 @@ static void case_start_target(struct case_target *t)
 		verdict_exit(VERDICT_ERROR, "pthread_create: %s", strerror(errno));
 	flag_wait(&t->ready);
 	watchdog_watch(t->tid);
-	if (t->listener_fd == -EINVAL || t->listener_fd == -EACCES ||
-	    t->listener_fd == -EPERM || t->listener_fd == -ENOSYS)
-		verdict_exit(VERDICT_SKIP, "seccomp user notification with "
-			     "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
-			     strerror(-t->listener_fd));
-	if (t->listener_fd < 0)
-		verdict_exit(VERDICT_ERROR, "seccomp filter: %s",
-			     strerror(-t->listener_fd));
+	notify_require(t->listener_fd);
 }
 
 static void case_join(struct case_target *t, const char *phase)
@@ -204,7 +189,7 @@ static void case_phase_held(struct case_target *t, int *client)
 	if ((rc = be->cancel(t->th)))
 		verdict_exit(VERDICT_ERROR, "cancel: %s", strerror(rc));
 	verdict_metric("held_signal_pending", "%d",
-		       wait_until(case_signal_pending, t, 2000));
+		       wait_until(task_signal_due, (void *)&t->tid, 2000));
 	if ((rc = notify_reply_continue(t->listener_fd, n.id)))
 		verdict_exit(VERDICT_ERROR, "NOTIF_SEND: %s", strerror(-rc));
 	case_join(t, "completion-held");

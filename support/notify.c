@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "notify.h"
 
+#include "verdict.h"
+
 #include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
@@ -69,6 +71,18 @@ int notify_install(long nr, uint64_t arg0)
 		rc = -errno;
 	free(prog.filter);
 	return rc;
+}
+
+void notify_require(int listener)
+{
+	if (listener == -EINVAL || listener == -EACCES || listener == -EPERM ||
+	    listener == -ENOSYS)
+		verdict_exit(VERDICT_SKIP, "seccomp user notification with "
+			     "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
+			     strerror(-listener));
+	if (listener < 0)
+		verdict_exit(VERDICT_ERROR, "seccomp filter: %s",
+			     strerror(-listener));
 }
 
 int notify_recv(int listener, struct seccomp_notif *n)

@@ -24,6 +24,11 @@
  * -EACCES/-EPERM that seccomp is not permitted here. */
 int notify_install(long nr, uint64_t arg0);
 
+/* For a case: end it when notify_install() returned -errno, with SKIP
+ * when the kernel or the sandbox lacks the feature (EINVAL, EACCES, EPERM,
+ * ENOSYS) and ERROR otherwise.  Does nothing for a listener fd. */
+void notify_require(int listener);
+
 /* Receive one notification (blocks).  Returns 0 or -errno. */
 int notify_recv(int listener, struct seccomp_notif *n);
 

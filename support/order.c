@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "order.h"
 
+#include "case.h"
 #include "handshake.h"
 #include "procfs.h"
 #include "verdict.h"
@@ -108,14 +109,21 @@ static const char *order_check(const struct backend *be, size_t way,
 	return why;
 }
 
-void order_check_all(const struct backend *be, void *(*body)(void *),
-		     const char *want, char *bad, size_t len)
+_Noreturn void order_case(int argc, char **argv, const char *case_name,
+			  void *(*body)(void *), const char *want,
+			  const char *pass_detail)
 {
-	char why[160];
+	const struct backend *be = case_start(argc, argv, case_name);
+	char why[160], bad[800] = "";
 
+	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, case_name);
+	case_warm_unwinder(be);
 	if (pthread_key_create(&order_key, order_tsd_dtor))
 		verdict_exit(VERDICT_ERROR, "pthread_key_create failed");
 	for (size_t i = 0; i < sizeof order_ways / sizeof *order_ways; i++)
-		verdict_append(bad, len,
+		verdict_append(bad, sizeof bad,
 			       order_check(be, i, body, want, why, sizeof why));
+	if (*bad)
+		verdict_exit(VERDICT_FAIL, "%s", bad);
+	verdict_exit(VERDICT_PASS, "%s", pass_detail);
 }

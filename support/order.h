@@ -34,11 +34,14 @@ void order_note(struct order_run *r, char c);
 /* The cancellation point: never returns when the cancellation acts. */
 long order_block(struct order_run *r);
 
-/* Run body(r) in a thread once per way of acting and collect findings in
- * bad ("" when every log was `want` + "T" and every join returned
- * PTHREAD_CANCELED).  Setup failures end the case with ERROR. */
-void order_check_all(const struct backend *be, void *(*body)(void *),
-		     const char *want, char *bad, size_t len);
+/* A cleanup-order case's main: parse the command line, run body(r) in a
+ * thread once per way of acting, and end with the verdict: PASS (with
+ * pass_detail) when every log read `want` + "T", the call never returned
+ * and every join gave PTHREAD_CANCELED; FAIL listing the ways that did
+ * not; ERROR when the setup broke. */
+_Noreturn void order_case(int argc, char **argv, const char *case_name,
+			  void *(*body)(void *), const char *want,
+			  const char *pass_detail);
 
 #ifdef __cplusplus
 }

@@ -164,6 +164,13 @@ static int task_read(pid_t tid, const char *name, char *buf, size_t len)
 	return 0;
 }
 
+int task_signal_due(void *tid)
+{
+	uint64_t mask = 0;
+
+	return task_sigpending(*(volatile pid_t *)tid, &mask) == 0 && mask != 0;
+}
+
 long task_syscall(pid_t tid)
 {
 	char line[256];

@@ -45,6 +45,10 @@ void fds_describe(const struct fd_set_snapshot *s, char *buf, size_t len);
  * Returns 0 or -errno. */
 int task_sigpending(pid_t tid, uint64_t *mask);
 
+/* For wait_until(): is any signal pending for the thread *(pid_t *)tid?
+ * (A canceller's signal is queued once its call returned.) */
+int task_signal_due(void *tid);
+
 /* Signals blocked by that thread (SigBlk).  Returns 0 or -errno. */
 int task_sigblocked(pid_t tid, uint64_t *mask);
 
