@@ -12,8 +12,9 @@
 #define _GNU_SOURCE
 #include "storm.h"
 
-#define STORM_FUZZY_WAIT_NS 200000   /* for the next call to begin */
-#define STORM_FUZZY_MAX_NS 200000    /* aim no further into a call */
+#define STORM_FUZZY_WAIT_NS 50000    /* for the next call to begin */
+#define STORM_FUZZY_MAX_NS 50000     /* aim no further into a call: the
+				      * canceller spins meanwhile */
 #define STORM_FUZZY_STEPS 40         /* 32 steps span one mean length */
 
 void storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep)

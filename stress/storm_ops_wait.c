@@ -20,7 +20,9 @@
 #define STORM_WAIT_MAX_MS 200   /* timeouts of poll, epoll, sleeps: long
 				 * enough that 10,000 waiting targets do
 				 * not keep two cores busy waking up */
-#define STORM_CHILD_MAX_US 2000  /* a child's life */
+#define STORM_CHILD_MAX_US 20000 /* a child's life: each exit walks the
+				  * whole shared address space (acct), so
+				  * children are few and live a while */
 #define STORM_CHILD_STACK 4096
 
 /* A blocking read of the op's own descriptor, which the op holds across
@@ -133,9 +135,9 @@ static int storm_child(void *p)
 	return 0;
 }
 
-/* waitpid on a short-lived child.  clone(CLONE_VM) rather than fork or
- * posix_spawn: no page tables copied, no exec, cheap in a process of
- * thousands of threads.  The child's stack is on ours: the child is
+/* waitpid on a short-lived child.  clone(CLONE_VM | CLONE_FILES) rather
+ * than fork or posix_spawn: no page tables or descriptor table copied, no
+ * exec, cheap in a process of thousands of threads.  The child's stack is on ours: the child is
  * always reaped (by us or by the cleanup) before this frame goes. */
 void op_waitpid(const struct backend *be, uint64_t *rng)
 {
@@ -146,7 +148,8 @@ void op_waitpid(const struct backend *be, uint64_t *rng)
 	int status;
 	long r;
 
-	pid = clone(storm_child, stack + sizeof stack, CLONE_VM | SIGCHLD, &life);
+	pid = clone(storm_child, stack + sizeof stack, CLONE_VM | CLONE_FILES | SIGCHLD,
+		    &life);
 	if (pid < 0) {
 		storm_note_result(pid);
 		return;

@@ -38,7 +38,7 @@ static _Noreturn void storm_usage(const char *why)
 	       "                   (default: every op at its table weight)\n"
 	       "  --how MIX        canceller kinds: direct, timer (POSIX timer\n"
 	       "                   handler), fuzzy (calibrated sweep into the call)\n"
-	       "                   (default direct:6,timer:3,fuzzy:1)\n"
+	       "                   (default direct:7,timer:2,fuzzy:1)\n"
 	       "  --json FILE      append the JSON record to FILE\n"
 	       "  --expect any     exit 0 whether or not leaks/losses were found\n"
 	       "  --replay FILE    rerun the configuration of the last JSON record\n"
@@ -138,7 +138,7 @@ static void storm_defaults(struct storm_config *c)
 				    .cancellers = 2, .noise_pct = 25,
 				    .signals_pct = 20, .batch = 16,
 				    .stack_kib = 64,
-				    .how_weight = { 6, 3, 1 } };
+				    .how_weight = { 7, 2, 1 } };
 	for (unsigned i = 0; i < storm_nops; i++)
 		c->op_weight[i] = storm_ops[i].weight;
 }

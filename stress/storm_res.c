@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -27,7 +28,8 @@
 #include <unistd.h>
 
 #define STORM_WPIPE_SIZE 4096
-#define STORM_FEED_PAUSE_NS 50000   /* at most, between rounds */
+#define STORM_FEED_PAUSE_NS 200000  /* at most, between rounds: a faster
+				     * feeder costs the cancellers CPU */
 
 struct storm_res storm_res = {
 	.listen_fd = -1, .ulisten_fd = -1, .pipe_fds = { -1, -1 }, .wpipe_fds = { -1, -1 },
@@ -162,7 +164,7 @@ int storm_resources_open(uint64_t seed)
 	    fcntl(r->wpipe_fds[0], F_SETFL, O_NONBLOCK) ||
 	    fcntl(r->wpipe_fds[1], F_SETPIPE_SZ, STORM_WPIPE_SIZE) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->scm_fds) ||
-	    (r->scm_payload = eventfd(0, EFD_CLOEXEC)) < 0 ||
+	    (r->scm_payload = memfd_create("cpstorm-scm", MFD_CLOEXEC)) < 0 ||
 	    (r->event_fd = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE)) < 0)
 		return -1;
 	return pthread_create(&feeder, NULL, feeder_main, NULL) ? -1 : 0;

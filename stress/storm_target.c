@@ -4,10 +4,7 @@
 #include "storm_rng.h"
 
 #include <handshake.h>
-#include <sys/resource.h>
 #include <unistd.h>
-
-#define STORM_TARGET_NICE 10
 
 __thread struct storm_slot *storm_self;
 static unsigned op_cumulative[STORM_MAX_OPS];   /* of the configured mix */
@@ -89,10 +86,6 @@ static void *storm_target_main(void *p)
 					((uint64_t)s->index << 32) ^ s->generation);
 
 	s->tid = gettid();
-	/* Targets yield to the cancellers: a thousand targets spinning
-	 * through non-blocking calls would otherwise starve the few threads
-	 * that cancel, join and respawn them. */
-	setpriority(PRIO_PROCESS, (id_t)s->tid, STORM_TARGET_NICE);
 	storm_self = s;
 	storm_noise_bind(s);
 	pthread_cleanup_push(storm_target_cancelled, s);
