@@ -67,7 +67,7 @@ class Prober:
         return f"{name}: {head} ({runs}): {cells[-1].detail}"
 
 
-def _report(prober, names, lo, hi, case, say):
+def _report(prober, names):
     lines = ["Probes (oldest first)"]
     lines += [f"  {prober.describe(n)}" for n in names
               if n in prober.results]
@@ -113,7 +113,7 @@ def command(args, repo, cases, env, say):
             lo = mid
         else:
             hi = mid
-    lines = _report(prober, names, lo, hi, args.case, say)
+    lines = _report(prober, names)
     if outcome is None:
         status = 0
         a, b = names[lo], names[hi]
@@ -125,7 +125,8 @@ def command(args, repo, cases, env, say):
             lines.append("  " + shlex.join(prober.results[name][1][-1]
                                             .command))
         lines.append(f"  runner/cpstorm run --no-storm --cases {args.case} "
-                     f"--backends {a},{b}")
+                     f"--backends {a},{b} --build-dir "
+                     f"{shlex.quote(args.build_dir)}")
     else:
         lines += ["", outcome]
     print("\n".join(lines), flush=True)

@@ -72,7 +72,11 @@ def sysroot_build(repo, build_dir, sysroot, targets, say):
     changed = _write(toolchain, "\n".join([
         f'set(CMAKE_SYSROOT "{sysroot}")',
         f'set(CMAKE_EXE_LINKER_FLAGS_INIT "{link}")',
-        f'set(CMAKE_SHARED_LINKER_FLAGS_INIT "{link}")', ""]))
+        f'set(CMAKE_SHARED_LINKER_FLAGS_INIT "{link}")',
+        # Before 2.34 glibc kept dladdr, dlsym in libdl and timer_* in
+        # librt; from 2.34 on they are in libc, and the build assumes so.
+        *(f'set(CMAKE_{lang}_STANDARD_LIBRARIES_INIT "-ldl -lrt")'
+          for lang in ("C", "CXX")), ""]))
     cache = os.path.join(build_dir, "CMakeCache.txt")
     if changed and os.path.exists(cache):
         os.unlink(cache)       # a toolchain is read only by a first configure
@@ -99,22 +103,40 @@ def sysroot_build(repo, build_dir, sysroot, targets, say):
                                stdout=log, stderr=subprocess.STDOUT)
             if r.returncode != 0 and argv[1] == "-S":
                 break
-    with open(log_path, errors="replace") as f:
-        text = f.read()
     built, failed = {}, {}
     for t in targets:
         path = target_path(build_dir, t)
         if os.access(path, os.X_OK):
             built[t] = path
-        else:
-            failed[t] = ("error", f"did not build against {sysroot}: "
-                         f"{_first_error(text)} (log: {log_path})")
+            continue
+        # Its own error, not the first one of the shared log.
+        r = subprocess.run(["cmake", "--build", build_dir, "--target", t],
+                           env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True)
+        why = _first_error(r.stdout + r.stderr)
+        verdict = "error"
+        if "libstdc++" in why and "GLIBC_" in why:
+            # g++'s own libstdc++ is built for the host's glibc; an
+            # older glibc's release ships it only for its older g++.
+            verdict = "skip"
+            why = f"C++ needs the host's libstdc++, built for a newer glibc: {why}"
+        failed[t] = (verdict, f"did not build against {sysroot}: {why} "
+                     f"(log: {log_path})")
     return built, failed
 
 
 # ---- musl: recompile from the codemodel --------------------------------
 
+_CODEMODELS = {}     # one re-configure per run, not one per musl version
+
+
 def codemodel(repo, build_dir):
+    if build_dir not in _CODEMODELS:
+        _CODEMODELS[build_dir] = _read_codemodel(repo, build_dir)
+    return _CODEMODELS[build_dir]
+
+
+def _read_codemodel(repo, build_dir):
     """{target name: target JSON} of the system build, via cmake's File
     API (a query file, then a re-configure that answers it), or a string
     saying why there is none."""
@@ -242,6 +264,11 @@ class MuslBuild:
         jobs = []
         for s in target.get("sources", []):
             g = s.get("compileGroupIndex")
+            if g is not None and groups[g]["language"] == "CXX":
+                self.left_out.setdefault(target["name"], []).append(
+                    (s["path"], "skip", f"{s['path']} is C++, and Debian "
+                     "has no musl build of libstdc++"))
+                continue
             if g is None or groups[g]["language"] not in ("C", "ASM"):
                 continue
             jobs.append((s["path"], pool.submit(

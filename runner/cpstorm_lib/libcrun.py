@@ -39,7 +39,7 @@ def _from_tree(name, path, cases, storm_binary):
     if not m:
         raise UserError(f"{testrun} names no --library-path; is it a glibc "
                         "build tree's testrun.sh?")
-    libpath = m[1].strip("'\"").replace("${builddir}", path)
+    libpath = m[1].replace('"', '').replace("'", '').replace("${builddir}", path)
     libpath = libpath.replace("$builddir", path)
     prefix = [loader, "--library-path",
               ":".join([libpath, *libcs.SYSTEM_LIBDIRS])]
