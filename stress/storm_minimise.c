@@ -114,7 +114,7 @@ static void storm_try(struct storm_config *best, const struct storm_config *cand
 		storm_command_line(best, "cpstorm-storm", cmd, sizeof cmd);
 		fprintf(stderr, "still fails: %s\n", cmd);
 	} else {
-		fprintf(stderr, "passes, kept\n");
+		fprintf(stderr, "passes: not taken\n");
 	}
 }
 
