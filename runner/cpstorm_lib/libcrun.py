@@ -31,6 +31,8 @@ def _from_tree(name, path, cases, storm_binary):
     testrun.sh has them), then the system's for libseccomp and friends."""
     testrun = os.path.join(path, "testrun.sh")
     loader = os.path.join(path, "elf", libcs.LOADER)
+    if not os.path.exists(loader):
+        loader = os.path.join(path, "elf", "ld.so")
     if not os.path.isfile(testrun) or not os.access(loader, os.X_OK):
         raise UserError(f"{path} is not a built glibc tree (no testrun.sh "
                         f"or elf/{libcs.LOADER}); run make in it first")
