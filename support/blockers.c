@@ -3,6 +3,7 @@
 
 #include "procfs.h"
 #include "verdict.h"
+#include "sysnr.h"
 
 #include <errno.h>
 #include <fcntl.h>

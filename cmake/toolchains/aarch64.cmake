@@ -5,6 +5,8 @@ set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# qemu-run.sh decides what is trustworthy under qemu-user (see there).
+set(CMAKE_CROSSCOMPILING_EMULATOR sh ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh
+  qemu-aarch64 -L /usr/aarch64-linux-gnu --)
 set(CP_DEB_MULTIARCH aarch64-linux-gnu)
 include(${CMAKE_CURRENT_LIST_DIR}/cp-deps.cmake)

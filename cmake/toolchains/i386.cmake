@@ -22,6 +22,6 @@ set(CP_DEB_MULTIARCH i386-linux-gnu)
 execute_process(COMMAND /lib32/ld-linux.so.2 --version
   RESULT_VARIABLE CP_I386_NATIVE OUTPUT_QUIET ERROR_QUIET)
 if(NOT CP_I386_NATIVE EQUAL 0)
-  set(CMAKE_CROSSCOMPILING_EMULATOR qemu-i386)
+  set(CMAKE_CROSSCOMPILING_EMULATOR sh ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh qemu-i386 --)
 endif()
 include(${CMAKE_CURRENT_LIST_DIR}/cp-deps.cmake)

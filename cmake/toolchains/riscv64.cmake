@@ -5,6 +5,8 @@ set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR riscv64)
 set(CMAKE_C_COMPILER riscv64-linux-gnu-gcc)
 set(CMAKE_CXX_COMPILER riscv64-linux-gnu-g++)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-riscv64 -L /usr/riscv64-linux-gnu)
+# qemu-run.sh decides what is trustworthy under qemu-user (see there).
+set(CMAKE_CROSSCOMPILING_EMULATOR sh ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh
+  qemu-riscv64 -L /usr/riscv64-linux-gnu --)
 set(CP_DEB_MULTIARCH riscv64-linux-gnu)
 include(${CMAKE_CURRENT_LIST_DIR}/cp-deps.cmake)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <procfs.h>
+#include <sysnr.h>   /* SYS_poll on arches without poll */
 #include <verdict.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -79,5 +79,6 @@ Suite *unit_suite_wrappers(void);
 Suite *unit_suite_lifecycle(void);
 Suite *unit_suite_cleanup(void);
 Suite *unit_suite_uring(void);
+Suite *unit_suite_port(void);
 
 #endif

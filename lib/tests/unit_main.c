@@ -39,6 +39,7 @@ int main(void)
 	srunner_add_suite(sr, unit_suite_lifecycle());
 	srunner_add_suite(sr, unit_suite_cleanup());
 	srunner_add_suite(sr, unit_suite_uring());
+	srunner_add_suite(sr, unit_suite_port());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
