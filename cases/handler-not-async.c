@@ -14,7 +14,8 @@
  *
  * The interleaving, forced by handshakes, once per way the handler can be
  * caught: the supervisor waits until /proc shows the target in read, sends
- * SIGUSR1, waits until the handler has started, requests cancellation,
+ * SIGUSR1, waits until the handler holds (asleep in its futex wait per
+ * /proc, or spinning), requests cancellation,
  * waits until the cancel signal has acted, been taken, or is held pending
  * behind a blocked mask (per /proc), then releases the handler, which then
  * does the rest of its work and sets a marker as its last step.  Variant
@@ -35,16 +36,15 @@
 #include <handshake.h>
 #include <procfs.h>
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 struct case_variant {
 	const char *name;
 	void (*hold)(volatile int *release);   /* how the handler waits */
+	long asleep_in;                         /* per /proc, or -1: running */
 };
 
 static void case_spin(volatile int *release)
@@ -54,8 +54,8 @@ static void case_spin(volatile int *release)
 }
 
 static const struct case_variant variants[] = {
-	{ "futex", flag_wait },
-	{ "spin", case_spin },
+	{ "futex", flag_wait, SYS_futex },
+	{ "spin", case_spin, -1 },
 };
 
 #define N_VARIANTS (sizeof variants / sizeof *variants)
@@ -73,6 +73,15 @@ static void case_handler(int sig)
 	/* The rest of the handler's work: its marker is its last step. */
 	handler_done = 1;
 	run->must_not_act = 0;
+}
+
+/* The handler holds: spinning, or asleep in its futex wait (not merely
+ * announced: a request landing before the wait's syscall instruction
+ * would test the spin variant again). */
+static int case_holding(void *p)
+{
+	return handler_entered && (variant->asleep_in < 0 ||
+				   handler_run_blocked_in(p, variant->asleep_in));
 }
 
 /* Released handler: it finished, or the cancellation ended it.  Then the
@@ -101,9 +110,9 @@ static const char *case_variant(const struct backend *be, size_t i,
 	if (handler_run_start(&r, 1, err, sizeof err))
 		verdict_exit(VERDICT_ERROR, "%s: %s", v->name, err);
 	pthread_kill(r.th, SIGUSR1);
-	if (!wait_until(flag_is_set, (void *)&handler_entered, 5000))
-		verdict_exit(VERDICT_ERROR, "%s: SIGUSR1 handler never started",
-			     v->name);
+	if (!wait_until(case_holding, &r, 5000))
+		verdict_exit(VERDICT_ERROR, "%s: SIGUSR1 handler never started "
+			     "holding", v->name);
 	if (be->cancel(r.th))
 		verdict_exit(VERDICT_ERROR, "%s: cancel failed", v->name);
 	if (!wait_until(handler_run_settled, &r, 5000))

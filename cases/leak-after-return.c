@@ -357,18 +357,18 @@ static const char *case_variant(const struct case_variant *v, int *signalled,
 	if (leaked.n) {
 		snprintf(why, len, "%s leaked %s", v->name, what);
 		case_leaky++;
-	}
-	else if (!t.returned)
+	} else if (!t.returned) {
 		snprintf(why, len, "%s: completed but never returned to the "
 			 "caller", v->name);
-	else if (t.result < 0)
+	} else if (t.result < 0) {
 		snprintf(why, len, "%s: returned %ld (%s)", v->name, t.result,
 			 strerror(t.err));
-	else if (ret != PTHREAD_CANCELED)
+	} else if (ret != PTHREAD_CANCELED) {
 		snprintf(why, len, "%s: cancellation lost: the thread passed the "
 			 "next cancellation point", v->name);
-	else
+	} else {
 		why[0] = 0;
+	}
 	fds_free(&before);
 	fds_free(&after);
 	fds_free(&leaked);

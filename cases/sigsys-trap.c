@@ -18,7 +18,8 @@
  * The interleaving, forced by construction: the target thread loads a
  * filter (its own thread only) that traps read() of its pipe, and calls
  * the backend's read.  The SIGSYS handler announces itself and waits for
- * its "broker" in a raw futex wait (a handshake).  The supervisor requests
+ * its "broker" in a raw futex wait (a handshake).  The supervisor waits
+ * until /proc shows the handler asleep in that wait, requests
  * cancellation, waits until the cancel signal has acted, been taken, or
  * is held pending behind a blocked mask (per /proc), then answers; the
  * handler emulates the read (one byte, result 1) and returns.
@@ -67,6 +68,14 @@ static void case_sigsys(int sig, siginfo_t *si, void *ctx)
 	run.must_not_act = 0;
 }
 
+/* The handler is asleep in its futex wait for the broker: the request
+ * must land there, not in the handler's few instructions before it. */
+static int case_waiting_broker(void *p)
+{
+	(void)p;
+	return handler_entered && handler_run_blocked_in(&run, SYS_futex);
+}
+
 /* In the target: trap read() of its own pipe, in this thread only. */
 static int case_trap_read(struct handler_run *r)
 {
@@ -103,9 +112,9 @@ static void case_setup(const struct backend *be)
 				     "here: %s", strerror(-run.prepare_err));
 		verdict_exit(VERDICT_ERROR, "%s", err);
 	}
-	if (!wait_until(flag_is_set, (void *)&handler_entered, 5000))
+	if (!wait_until(case_waiting_broker, NULL, 5000))
 		verdict_exit(VERDICT_ERROR, "the trapped read never reached the "
-			     "SIGSYS handler");
+			     "SIGSYS handler's wait for its broker");
 }
 
 static _Noreturn void case_lost(void)

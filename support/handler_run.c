@@ -50,11 +50,14 @@ static int handler_run_exists(void *p)
 	return __atomic_load_n(&((struct handler_run *)p)->tid, __ATOMIC_ACQUIRE) != 0;
 }
 
+int handler_run_blocked_in(const struct handler_run *r, long nr)
+{
+	return r->tid && task_syscall(r->tid) == nr;
+}
+
 static int handler_run_in_read(void *p)
 {
-	struct handler_run *r = p;
-
-	return handler_run_exists(r) && task_syscall(r->tid) == SYS_read;
+	return handler_run_exists(p) && handler_run_blocked_in(p, SYS_read);
 }
 
 int handler_run_start(struct handler_run *r, int wait_blocked, char *why,

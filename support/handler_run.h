@@ -60,6 +60,11 @@ int handler_run_settled(void *run);
  * its cleanup handler but does not end is a FAIL (verdict_exit). */
 int handler_run_finish(struct handler_run *r, void **ret);
 
+/* Is the target asleep in syscall nr (per /proc)?  /proc names the
+ * syscall only of a thread that is not running, so a call that never
+ * sleeps (a futex wake on the way) does not count. */
+int handler_run_blocked_in(const struct handler_run *r, long nr);
+
 /* Write a byte to the pipe, so a read still blocked returns. */
 void handler_run_unblock(struct handler_run *r);
 
