@@ -26,9 +26,9 @@ static _Noreturn void storm_usage(const char *why)
 	       "  --threads N      concurrent target threads (default 1000)\n"
 	       "  --duration S     seconds of storm, fractions allowed (default 10)\n"
 	       "  --seed N         default: from the clock; printed first as seed=N\n"
-	       "  --cancellers K   canceller threads (default 2)\n"
+	       "  --cancellers K   canceller threads (default 4)\n"
 	       "  --batch B        cancels each canceller sends before joining\n"
-	       "                   them (default 16)\n"
+	       "                   them (default 32)\n"
 	       "  --stack KIB      target thread stack size (default 64)\n"
 	       "  --noise PCT      %% of direct cancels preceded by a SIGUSR1\n"
 	       "                   handler on the target (default 25; 0 = none)\n"
@@ -135,8 +135,8 @@ static void storm_defaults(struct storm_config *c)
 {
 	*c = (struct storm_config){ .threads = 1000, .duration_s = 10,
 				    .seed = storm_default_seed(),
-				    .cancellers = 2, .noise_pct = 25,
-				    .signals_pct = 20, .batch = 16,
+				    .cancellers = 4, .noise_pct = 25,
+				    .signals_pct = 20, .batch = 32,
 				    .stack_kib = 64,
 				    .how_weight = { 7, 2, 1 } };
 	for (unsigned i = 0; i < storm_nops; i++)
