@@ -93,18 +93,17 @@ class Apt:
             if value) + 'APT::Architectures { "amd64"; };\n')
         return conf
 
-    def _run(self, argv, what, cwd=None):
+    def _run(self, argv, what, cwd=None, check=True):
         if not shutil.which(argv[0]):
             raise UserError(f"{argv[0]} not found; libc backends from the "
                             "archive need apt (Debian or a derivative)")
         env = dict(os.environ, APT_CONFIG=self._config(), LC_ALL="C")
         r = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                            capture_output=True, text=True)
-        if r.returncode != 0:
-            last = [x for x in (r.stderr + r.stdout).splitlines()
-                    if x.strip()][-1:] or ["(no output)"]
-            raise UserError(f"{what} failed: {last[0].strip()}")
-        return r.stdout + r.stderr
+        out = r.stdout + r.stderr
+        if r.returncode != 0 and check:
+            raise UserError(f"{what} failed: {_apt_error(out)}")
+        return out if check else (r.returncode, out)
 
     def _lists(self):
         folder = os.path.join(self.root, "lists")
@@ -124,17 +123,26 @@ class Apt:
     def update(self):
         print(f"cpstorm: fetching Debian package indexes ({', '.join(SUITES)})"
               f" from {MIRROR} into {self.root}", file=sys.stderr, flush=True)
-        out = self._run(["apt-get", "update"],
-                        f"apt-get update from {MIRROR} (check the network; "
-                        "libc backends need deb.debian.org)")
-        # apt warns instead of failing for a suite it could not verify or
-        # fetch; a signature problem must stop us, a missing suite not.
+        status, out = self._run(["apt-get", "update"], "apt-get update",
+                                check=False)
+        # A signature problem must stop us; a suite the mirror no longer
+        # carries (moved to archive.debian.org) only offers nothing.
         bad = [x for x in out.splitlines() if "NO_PUBKEY" in x or
                "not signed" in x or "is not valid yet" in x or
-               "BADSIG" in x]
+               "BADSIG" in x or "EXPKEYSIG" in x]
         if bad:
             raise UserError(f"apt could not verify an index: {bad[0].strip()}"
                             f"; update the debian-archive-keyring package")
+        gone = [x for x in out.splitlines() if x.startswith("E:") and
+                "does not have a Release file" in x]
+        errors = [x for x in out.splitlines() if x.startswith(("E:", "W:"))]
+        if not self._lists() or (status != 0 and len(gone) != len(
+                [x for x in errors if x.startswith("E:")])):
+            raise UserError(f"apt-get update from {MIRROR} failed: "
+                            f"{_apt_error(out)} (check the network; libc "
+                            "backends need deb.debian.org)")
+        for line in gone:
+            print(f"cpstorm: note: {line[2:].strip()}", file=sys.stderr)
 
     def suite_dates(self):
         """{suite: (Date, Valid-Until or '')} of each fetched InRelease."""
@@ -225,6 +233,14 @@ class Apt:
             raise UserError(f"{name}: SHA256 {got} does not match the "
                             f"signed index ({want}); removed, retry")
         return path
+
+
+def _apt_error(out):
+    """apt's first error line (its last line is often only a summary)."""
+    lines = [x.strip() for x in out.splitlines() if x.strip()]
+    errors = ([x for x in lines if x.startswith("E:")] or
+              [x for x in lines if x.startswith("W:")])
+    return (errors or lines[-1:] or ["(no output)"])[0]
 
 
 def _relative_links(root):
