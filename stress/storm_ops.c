@@ -168,7 +168,7 @@ const struct storm_op storm_ops[] = {
 	{ "recvmsg-scm", 4, "/memfd:cpstorm-scm", 0, op_recvmsg },
 	{ "pipe-read", 3, NULL, 0, op_pipe_read },
 	{ "pipe-write", 1, NULL, 0, op_pipe_write },
-	{ "eventfd-read", 2, NULL, 0, op_eventfd_read },
+	{ "eventfd-read", 2, "anon_inode:[eventfd]", 0, op_eventfd_read },
 	{ "timerfd-read", 2, "anon_inode:[timerfd]", 0, op_timerfd_read },
 	{ "epoll-wait", 1, NULL, 1, op_epoll_wait },
 	{ "poll", 1, NULL, 1, op_poll },
