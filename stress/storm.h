@@ -79,12 +79,15 @@ struct storm_slot {
 
 /* An operation: one cancellation point plus the release of its result
  * (with cancellation disabled, so any leak is the implementation's).
- * eintr_ok: the call reports EINTR after any handler, SA_RESTART or not
- * (signal(7)), so an EINTR from it is not spurious. */
+ * result_fd: the call itself hands back descriptors (a cancellation acting
+ * after it completed loses them).  eintr_ok: the call reports EINTR after
+ * any handler, SA_RESTART or not (signal(7)), so an EINTR from it is not
+ * spurious. */
 struct storm_op {
 	const char *name;
 	unsigned weight;
 	const char *leak_kind;   /* readlink prefix of what it allocates */
+	int result_fd;
 	int eintr_ok;
 	void (*run)(const struct backend *be, uint64_t *rng);
 };

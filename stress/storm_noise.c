@@ -78,28 +78,25 @@ static void storm_noise_handler(int sig)
 
 /* SIGUSR2, no SA_RESTART: excuses an EINTR, and calls a cancellation
  * point of the backend (async-signal-safe: poll).  A cancellation acting
- * there would drop whatever the interrupted op just got back (its call
- * may have completed under the handler): that leak would be the storm's,
- * so over an op that allocates, the handler's poll runs with cancellation
- * disabled (still the wrapper's path, nested in a handler). */
+ * there would drop whatever the interrupted call just handed back (it may
+ * have completed under the handler): that leak would be the storm's.  So
+ * over an op whose call returns descriptors the handler calls only a plain
+ * syscall: switching cancellation off around the poll is no way out,
+ * pthread_setcancelstate is not async-signal-safe. */
 static void storm_cp_handler(int sig)
 {
-	const struct backend *be = storm_cfg->be;
 	struct storm_slot *s = noise_slot;
-	int saved = errno, outer = cp_at_depth, op = s ? s->op : -1, old;
-	int hold = op >= 0 && storm_ops[op].leak_kind;
+	int saved = errno, outer = cp_at_depth, op = s ? s->op : -1;
 
 	(void)sig;
 	noise_depth++;
 	eintr_excused = 1;
 	storm_noise_spin(STORM_NOISE_SPIN);
-	cp_at_depth = noise_depth;
-	if (hold)
-		be->setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	be->poll(NULL, 0, 0);
-	if (hold)
-		be->setcancelstate(old, NULL);
-	cp_at_depth = outer;
+	if (op < 0 || !storm_ops[op].result_fd) {
+		cp_at_depth = noise_depth;
+		storm_cfg->be->poll(NULL, 0, 0);
+		cp_at_depth = outer;
+	}
 	syscall(SYS_getppid);
 	noise_depth--;
 	errno = saved;
