@@ -169,7 +169,7 @@ def _sanitizers(text):
 def _test_parser(d):
     p = Parser(prog="cpstorm test", allow_abbrev=False,
                usage="cpstorm test [-h] [--build-dir DIR] [--sanitize LIST] "
-               "[-- extra ctest arguments]",
+               "[--arch ARCH] [-- extra ctest arguments]",
                description="Configure with -DCP_WERROR=ON, build, and run "
                "ctest --output-on-failure -j2 in the build directory.  "
                "Exit status: ctest's (0 all passed); 1 when the build "
@@ -177,6 +177,11 @@ def _test_parser(d):
     p.add_argument("--sanitize", metavar="LIST", type=_sanitizers, default=None,
                    help="build with -fsanitize=LIST (e.g. address,undefined); "
                    "use its own --build-dir")
+    p.add_argument("--arch", choices=("i386", "aarch64", "riscv64", "all"),
+                   help="test an arch port instead of the native build: "
+                   "its toolchain file, build-<arch>/ (unless --build-dir), "
+                   "i386 natively when the kernel can, the others under "
+                   "qemu-user; then a short storm")
     _add_build_dir(p, d["repo"])
     return p
 

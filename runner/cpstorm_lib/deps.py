@@ -81,3 +81,35 @@ def ensure(table):
     if still:
         raise UserError("still missing after apt-get install: " +
                         ", ".join(still) + "; install them by hand")
+
+
+# The arch ports' toolchains (runner/cpstorm test --arch), in the same
+# (package, probe kind, probe argument) form.  i386 takes the pieces of
+# gcc-multilib that do not conflict with the cross compilers (gcc-multilib
+# itself does), and qemu-user for kernels that cannot run i386 binaries.
+# The arch's liburing, libseccomp and Check are not installed here: see
+# ports.fetch_libs.
+_BUILD_TOOLS = (("cmake", "tool", "cmake"), ("make", "tool", "make"),
+                ("pkg-config", "tool", "pkg-config"))
+_GCC_M32 = "/usr/lib/gcc/x86_64-linux-gnu/12/32"
+
+
+def _cross(triplet, deb_arch, qemu):
+    return _BUILD_TOOLS + (
+        (f"gcc-{triplet}", "tool", f"{triplet}-gcc"),
+        (f"g++-{triplet}", "tool", f"{triplet}-g++"),
+        (f"libc6-dev-{deb_arch}-cross", "file",
+         f"/usr/{triplet}/lib/libc.so"),
+        ("qemu-user", "tool", qemu))
+
+
+ARCH_TOOLCHAINS = {
+    "i386": _BUILD_TOOLS + (
+        ("gcc", "tool", "gcc"), ("g++", "tool", "g++"),
+        ("libc6-dev-i386", "file", "/usr/lib32/libc.so"),
+        ("lib32gcc-12-dev", "file", f"{_GCC_M32}/libgcc.a"),
+        ("lib32stdc++-12-dev", "file", f"{_GCC_M32}/libstdc++.so"),
+        ("qemu-user", "tool", "qemu-i386")),
+    "aarch64": _cross("aarch64-linux-gnu", "arm64", "qemu-aarch64"),
+    "riscv64": _cross("riscv64-linux-gnu", "riscv64", "qemu-riscv64"),
+}
