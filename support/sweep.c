@@ -191,6 +191,10 @@ static _Noreturn void sweep_setup_failed(struct sweep_run *r, int rc)
 		verdict_exit(VERDICT_SKIP, "ptrace not permitted here (%s): run "
 			     "as root or lower kernel.yama.ptrace_scope",
 			     strerror(-rc));
+	if (rc == -ENOSYS)
+		verdict_exit(VERDICT_SKIP, "ptrace not available (ENOSYS): "
+			     "not available under qemu-user, which does not "
+			     "emulate ptrace; the sweep needs a native kernel");
 	verdict_exit(VERDICT_ERROR, "could not step the target to the write "
 		     "wrapper (%s)", rc < 0 ? strerror(-rc) : "setup");
 }
@@ -206,7 +210,13 @@ size_t sweep_trace(uintptr_t entry, uintptr_t *trace, size_t *sys_at)
 
 	if (rc)
 		sweep_setup_failed(&r, rc);
+	/* The return address: pushed by the call (x86), or in the link
+	 * register when the arch's sweep_arch.h says so (aarch64, riscv64). */
+#ifdef SWEEP_ARCH_LINK_REGISTER
+	ret_addr = sweep_arch_ret_addr(r.tid, sp0);
+#else
 	ret_addr = (uintptr_t)ptrace(PTRACE_PEEKDATA, r.tid, (void *)sp0, NULL);
+#endif
 	*sys_at = SIZE_MAX;
 	while (n < SWEEP_MAX_TRACE && !sweep_arch_regs(r.tid, &pc, &sp)) {
 		if (pc == ret_addr && sp == sp0 + SWEEP_ARCH_RET_SP_DELTA)
