@@ -192,9 +192,8 @@ static _Noreturn void sweep_setup_failed(struct sweep_run *r, int rc)
 			     "as root or lower kernel.yama.ptrace_scope",
 			     strerror(-rc));
 	if (rc == -ENOSYS)
-		verdict_exit(VERDICT_SKIP, "ptrace not available (ENOSYS): "
-			     "not available under qemu-user, which does not "
-			     "emulate ptrace; the sweep needs a native kernel");
+		verdict_exit(VERDICT_SKIP, "ptrace not implemented here "
+			     "(ENOSYS); the sweep needs a kernel with ptrace");
 	verdict_exit(VERDICT_ERROR, "could not step the target to the write "
 		     "wrapper (%s)", rc < 0 ? strerror(-rc) : "setup");
 }

@@ -5,7 +5,8 @@
 #   usage: qemu-run.sh QEMU [QEMU-OPTIONS ...] -- PROGRAM [ARGS ...]
 #
 # What qemu-user cannot show: it refuses seccomp filters (EINVAL: a filter
-# would judge the host's syscalls) and ptrace (ENOSYS); /proc/<tid>/syscall
+# would judge the host's syscalls) and ptrace (EPERM, even for root);
+# /proc/<tid>/syscall
 # shows the host's syscall numbers; and it delivers a guest signal at a
 # point of its own choosing (between translated blocks, or around its
 # host syscall with its own restart rewind), not where the kernel
@@ -49,6 +50,9 @@ case-*)
 	printf '%s\n' "$out"
 	if [ $rc -eq 2 ]; then
 		skip "$name could not set up its race: $(printf '%s\n' "$out" | grep '^verdict=' | tail -n 1 | sed 's/.*detail=//')"
+	fi
+	if [ $rc -eq 77 ]; then
+		echo "note: under qemu-user, which refuses ptrace (EPERM, also for root) and seccomp filters (EINVAL): the reason above is their symptom"
 	fi
 	exit $rc
 	;;
