@@ -77,11 +77,14 @@ static void storm_noise_handler(int sig)
 }
 
 /* SIGUSR2, no SA_RESTART: excuses an EINTR, and calls a cancellation
- * point of the backend (async-signal-safe: poll).  A cancellation acting
- * there would drop whatever the interrupted call just handed back (it may
- * have completed under the handler): that leak would be the storm's.  So
- * over an op whose call returns descriptors the handler calls only a plain
- * syscall: switching cancellation off around the poll is no way out,
+ * point of the backend (async-signal-safe: poll).  Acting there is
+ * allowed, but it must not cost the storm anything of its own, so the
+ * poll runs only when the handler interrupted an op inside its call
+ * (whatever the op holds is then guarded by a cleanup handler: a socket,
+ * its own eventfd, a child running on its stack) and only for an op whose
+ * call hands back no descriptor (one that completed under the handler
+ * would be dropped).  Elsewhere the handler calls a plain syscall only.
+ * Switching cancellation off around the poll is no way out:
  * pthread_setcancelstate is not async-signal-safe. */
 static void storm_cp_handler(int sig)
 {
@@ -92,7 +95,7 @@ static void storm_cp_handler(int sig)
 	noise_depth++;
 	eintr_excused = 1;
 	storm_noise_spin(STORM_NOISE_SPIN);
-	if (op < 0 || !storm_ops[op].result_fd) {
+	if (s && s->in_call && op >= 0 && !storm_ops[op].result_fd) {
 		cp_at_depth = noise_depth;
 		storm_cfg->be->poll(NULL, 0, 0);
 		cp_at_depth = outer;

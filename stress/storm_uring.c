@@ -136,7 +136,11 @@ void storm_uring_thread_end(void)
 	if (!u)
 		return;
 	while (u->inflight) {
-		if (io_uring_wait_cqe(&u->ring, &cqe))
+		int r = io_uring_wait_cqe(&u->ring, &cqe);
+
+		if (r == -EINTR || r == -EAGAIN)
+			continue;   /* the storm's signals: wait on */
+		if (r)
 			break;
 		if (cqe->res >= 0)
 			close(cqe->res);
@@ -149,12 +153,22 @@ void storm_uring_thread_end(void)
 	storm_ring = NULL;
 }
 
-/* At the end of the run: the rings' descriptors are the storm's own. */
+/* At the end of the run: the rings' descriptors are the storm's own, and
+ * so is any completion still queued (a wait that failed for another
+ * reason than a signal left it): its descriptor is closed first. */
 void storm_uring_close_all(void)
 {
-	for (unsigned i = 0; i < STORM_RINGS; i++)
-		if (rings[i].ready) {
-			io_uring_queue_exit(&rings[i].ring);
-			rings[i].ready = 0;
+	struct io_uring_cqe *cqe;
+
+	for (unsigned i = 0; i < STORM_RINGS; i++) {
+		if (!rings[i].ready)
+			continue;
+		while (io_uring_peek_cqe(&rings[i].ring, &cqe) == 0 && cqe) {
+			if (cqe->res >= 0)
+				close(cqe->res);
+			io_uring_cqe_seen(&rings[i].ring, cqe);
 		}
+		io_uring_queue_exit(&rings[i].ring);
+		rings[i].ready = 0;
+	}
 }
