@@ -55,6 +55,12 @@ extern enum cp_mode cp_mode CP_HIDDEN;
 extern int cp_sig CP_HIDDEN;          /* the cancel signal number */
 extern int cp_cancel_used CP_HIDDEN;  /* a request was made: strategy fixed */
 
+/* An arch whose landing pad may reach cp_act with a misaligned stack
+ * realigns there (x86_64: the inline-asm call, see cp_arch.h). */
+#ifndef CP_ARCH_REALIGN
+#define CP_ARCH_REALIGN
+#endif
+
 /* Act on the cancellation: never returns (pthread_exit(PTHREAD_CANCELED)).
  * Called from normal context (asm landing pad, cp_testcancel, EINTR path)
  * or, for asynchronous cancellation, from the signal handler. */
@@ -101,9 +107,6 @@ static inline long cp_arch_window_call(const int *pending, long nr, long a1,
 {
 	return cp_syscall_asm(pending, nr, a1, a2, a3, a4, a5, a6);
 }
-#endif
-#ifndef CP_ARCH_REALIGN
-#define CP_ARCH_REALIGN
 #endif
 
 /* A plain, non-cancellable syscall (-errno): outside the window. */

@@ -81,9 +81,5 @@ cp_arch_syscall6(long nr CP_UNUSED, long a1 CP_UNUSED, long a2 CP_UNUSED,
 #undef CP_I386_PUSH
 #undef CP_I386_CFI
 
-/* The landing pad reaches cp_act with the stack exactly as the C caller
- * of cp_syscall_asm left it (ABI-aligned): no realignment needed.  (Given
- * here because lib/cp_internal.h uses the macro before its fallback.) */
-#define CP_ARCH_REALIGN
 
 #endif

@@ -55,9 +55,5 @@ static inline long cp_arch_syscall6(long nr, long a1, long a2, long a3,
 	return a0_;
 }
 
-/* The landing pad reaches cp_act with the stack exactly as the C caller
- * of cp_syscall_asm left it (ABI-aligned): no realignment needed.  (Given
- * here because lib/cp_internal.h uses the macro before its fallback.) */
-#define CP_ARCH_REALIGN
 
 #endif

@@ -182,6 +182,9 @@ def _test_parser(d):
                    "its toolchain file, build-<arch>/ (unless --build-dir), "
                    "i386 natively when the kernel can, the others under "
                    "qemu-user; then a short storm")
+    p.add_argument("--no-storm", action="store_true",
+                   help="with --arch: leave out the short storm (said so in "
+                   "the summary)")
     _add_build_dir(p, d["repo"])
     return p
 
