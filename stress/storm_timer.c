@@ -60,7 +60,13 @@ int storm_timer_create(struct storm_pending *p)
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = STORM_TIMER_SIG;
 	sev.sigev_value.sival_ptr = p;
+	/* musl (and glibc from 2.41) name the target thread
+	 * sigev_notify_thread_id; older glibc only has the union member. */
+#ifdef sigev_notify_thread_id
+	sev.sigev_notify_thread_id = gettid();
+#else
 	sev._sigev_un._tid = gettid();
+#endif
 	if (timer_create(CLOCK_MONOTONIC, &sev, &p->timer))
 		return -1;
 	p->has_timer = 1;
