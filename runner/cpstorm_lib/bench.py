@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import time
 
-from . import proc, storm, verdict
+from . import archive, libcrun, libcs, proc, storm, verdict
 from .errors import UserError
 
 SECTIONS = ("overhead", "latency", "storm", "detect")
@@ -86,13 +86,39 @@ def _musl_binaries(repo, build_dir, say):
     return binaries
 
 
-def _overhead_impls(repo, build_dir, strategies, say):
+def _other_glibcs(repo, build_dir, libc_names, say):
+    """(name, loader prefix) for glibc versions from the matrix (runner/
+    cpstorm libcs) that can run this build: the host's build under the
+    version's own loader, so it must be at least the host's glibc."""
+    if not libc_names:
+        return []
+    apt = archive.Apt()
+    apt.ensure_indexes()
+    system = libcs.system_glibc()
+    out = []
+    for name in libc_names:
+        version = libcs.lookup(apt, name)
+        if version.family != "glibc" or not system or \
+                libcs.version_key(version.upstream) < libcs.version_key(system):
+            say(f"cpstorm bench: {name} not measured: the overhead bench runs "
+                f"glibc {system} or newer under its own loader (an older one "
+                "or musl would need a build of the bench against it)")
+            continue
+        out.append((name, libcrun.prepare(name, repo, build_dir, {}, say,
+                                          apt).prefix))
+    return out
+
+
+def _overhead_impls(repo, build_dir, strategies, say, libc_names=()):
     """(name, argv, function callgrind counts, env overrides)."""
     call = os.path.join(build_dir, "lib", "bench", "cp-bench-call")
     impls = [("raw syscall", [call, "--impl", "raw"], "call_raw", {})]
     impls += [(f"cp_read cp:{s}", [call, "--impl", "cp"], "cp_read",
                {"CP_STRATEGY": s}) for s in strategies]
     impls += [("glibc (system) read", [call, "--impl", "libc"], "read", {})]
+    impls += [(f"{name} read", [*prefix, call, "--impl", "libc"], "read", {})
+              for name, prefix in _other_glibcs(repo, build_dir, libc_names,
+                                                say)]
     for name, binary in _musl_binaries(repo, build_dir, say).items():
         impls.append((f"{name} read", [binary, "--impl", "libc"], "read", {}))
     return impls
@@ -111,10 +137,10 @@ def _wall_pair(raw_argv, argv, env, calls, rounds=3):
             "raw_ns_min": min(w["ns_min"] for w in raw)}
 
 
-def overhead(repo, build_dir, strategies, env, quick, say):
+def overhead(repo, build_dir, strategies, env, quick, say, libc_names=()):
     rows = []
     calls = 20000 if quick else 200000
-    impls = _overhead_impls(repo, build_dir, strategies, say)
+    impls = _overhead_impls(repo, build_dir, strategies, say, libc_names)
     raw_argv = impls[0][1]
     for path in ("ebadf", "ok"):
         extra = ["--ok"] if path == "ok" else []

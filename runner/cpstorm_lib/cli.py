@@ -266,6 +266,10 @@ def _bench_parser(d):
                    help="which figures (default: %(default)s)")
     p.add_argument("--quick", action="store_true",
                    help="fewer samples and shorter storms (a smoke run)")
+    p.add_argument("--libcs", metavar="A,B,..", default="",
+                   help="other glibc versions for the overhead figures, "
+                   "e.g. glibc-2.41,glibc-2.44 (fetched like run's libc "
+                   "backends; must be at least the host's glibc)")
     p.add_argument("--storm-threads", metavar="N,N,..", default="100,1000,10000",
                    help="thread counts for the throughput storms (default: "
                    "%(default)s)")
