@@ -36,25 +36,16 @@
 
 static const struct backend *be;
 static int pipefd[2];
-static volatile int in_handler, handler_entered, handler_release;
 static volatile int cleanup_ran, cleanup_in_handler;
 static struct timespec cleanup_at;
 static volatile pid_t target_tid;
 
-static void holding_handler(int sig)
-{
-	(void)sig;
-	in_handler = 1;
-	flag_set(&handler_entered);
-	flag_wait(&handler_release);
-	in_handler = 0;
-}
 
 static void case_cleanup(void *p)
 {
 	(void)p;
 	clock_gettime(CLOCK_MONOTONIC, &cleanup_at);
-	cleanup_in_handler = in_handler;
+	cleanup_in_handler = hold.in;
 	flag_set(&cleanup_ran);
 }
 
@@ -101,7 +92,7 @@ static void case_setup(pthread_t *th)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = holding_handler;
+	sa.sa_handler = hold_handler;
 	sa.sa_flags = SA_RESTART;
 	if (pipe2(pipefd, O_CLOEXEC) || sigaction(SIGUSR1, &sa, NULL) ||
 	    pthread_create(th, NULL, case_target_main, NULL))
@@ -110,7 +101,7 @@ static void case_setup(pthread_t *th)
 		verdict_exit(VERDICT_ERROR, "target never blocked in read");
 	watchdog_watch(target_tid);
 	pthread_kill(*th, SIGUSR1);
-	if (!wait_until(flag_is_set, (void *)&handler_entered, 5000))
+	if (!wait_until(flag_is_set, (void *)&hold.entered, 5000))
 		verdict_exit(VERDICT_ERROR, "SIGUSR1 handler never started");
 }
 
@@ -153,7 +144,7 @@ int main(int argc, char **argv)
 		verdict_exit(VERDICT_FAIL, "cancellation acted inside the "
 			     "SIGUSR1 handler (asynchronously)");
 	clock_gettime(CLOCK_MONOTONIC, &released);
-	flag_set(&handler_release);
+	flag_set(&hold.release);
 	if (!wait_until(flag_is_set, (void *)&cleanup_ran, 5000))
 		case_lost(th);
 	if (join_bounded(th, &ret, 5000))

@@ -44,3 +44,19 @@ int join_bounded(pthread_t th, void **ret, int timeout_ms)
 
 	return pthread_timedjoin_np(th, ret, &ts) == ETIMEDOUT ? ETIMEDOUT : 0;
 }
+
+struct hold hold;
+
+void hold_handler(int sig)
+{
+	(void)sig;
+	hold.in = 1;
+	flag_set(&hold.entered);
+	flag_wait(&hold.release);
+	hold.in = 0;
+}
+
+void hold_reset(void)
+{
+	hold.in = hold.entered = hold.release = 0;
+}

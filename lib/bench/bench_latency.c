@@ -40,7 +40,6 @@
 static const struct backend *be;
 static int pipefd[2];
 static sem_t never;
-static volatile int in_handler, handler_entered, handler_release;
 
 struct lat_target {
 	pthread_t th;
@@ -62,7 +61,7 @@ static void lat_cleanup(void *p)
 	struct lat_target *t = p;
 
 	t->cleanup_ns = lat_now_ns();
-	t->acted_in_handler = in_handler;
+	t->acted_in_handler = hold.in;
 }
 
 static void block_read(void) { char c; be->read(pipefd[0], &c, 1); }
@@ -81,14 +80,6 @@ static void block_futex(void)
 		be->futex_wait(&never_word, 0);
 }
 
-static void holding_handler(int sig)
-{
-	(void)sig;
-	in_handler = 1;
-	flag_set(&handler_entered);
-	flag_wait(&handler_release);
-	in_handler = 0;
-}
 
 static const struct {
 	const char *name;
@@ -132,7 +123,8 @@ static double lat_sample(int bound_ms)
 	struct lat_target t = { 0 };
 	double t0;
 
-	lat_started = handler_entered = handler_release = 0;
+	lat_started = 0;
+	hold_reset();
 	if (pthread_create(&t.th, NULL, lat_body, &t))
 		return -3;
 	flag_wait(&lat_started);
@@ -140,13 +132,13 @@ static double lat_sample(int bound_ms)
 		return -3;
 	if (lat_kinds[lat_kind].nested) {
 		pthread_kill(t.th, SIGUSR1);
-		flag_wait(&handler_entered);
+		flag_wait(&hold.entered);
 	}
 	t0 = lat_now_ns();
 	be->cancel(t.th);
 	if (lat_kinds[lat_kind].nested) {
 		t0 = lat_now_ns();
-		flag_set(&handler_release);
+		flag_set(&hold.release);
 	}
 	struct timespec dl;
 	clock_gettime(CLOCK_REALTIME, &dl);
@@ -228,7 +220,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cp-bench-latency: %s\n", err);
 		return 2;
 	}
-	struct sigaction sa = { .sa_handler = holding_handler, .sa_flags = SA_RESTART };
+	struct sigaction sa = { .sa_handler = hold_handler, .sa_flags = SA_RESTART };
 	sigaction(SIGUSR1, &sa, NULL);
 	if (pipe(pipefd) || sem_init(&never, 0, 0)) {
 		fprintf(stderr, "cp-bench-latency: setup failed: %s\n", strerror(errno));

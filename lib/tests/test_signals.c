@@ -22,12 +22,13 @@
 #include <unistd.h>
 
 static int pipefd[2];
-static volatile int in_handler, handler_entered, handler_release, handler_runs;
+static volatile int handler_runs;
 
 static void setup(void)
 {
 	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
-	in_handler = handler_entered = handler_release = handler_runs = 0;
+	hold_reset();
+	handler_runs = 0;
 }
 
 static void teardown(void)
@@ -52,23 +53,13 @@ static void count_handler(int sig)
 	flag_set(&handler_runs);
 }
 
-/* An unrelated handler that holds the thread until released: the
- * cancellation point sits below it for as long as the test wants. */
-static void holding_handler(int sig)
-{
-	(void)sig;
-	in_handler = 1;
-	flag_set(&handler_entered);
-	flag_wait(&handler_release);
-	in_handler = 0;
-}
 
 static void cleanup_note_handler(void *p)
 {
 	struct unit_target *t = p;
 
 	t->cleanup_ran = 1;
-	t->aux = in_handler;   /* 1: cancellation acted inside the handler */
+	t->aux = hold.in;   /* 1: cancellation acted inside the handler */
 }
 
 static void body_read(struct unit_target *t)
@@ -89,17 +80,17 @@ START_TEST(nested_handler_defers_then_acts)
 {
 	struct unit_target t = { 0 };
 
-	install(SIGUSR1, holding_handler, SA_RESTART);
+	install(SIGUSR1, hold_handler, SA_RESTART);
 	unit_start(&t, body_read);
 	unit_wait_in_syscall(&t, SYS_read);
 	pthread_kill(t.th, SIGUSR1);
-	ck_assert(unit_flag_wait_bounded(&handler_entered, UNIT_WAIT_MS));
+	ck_assert(unit_flag_wait_bounded(&hold.entered, UNIT_WAIT_MS));
 	cp_cancel(t.th);
 	ck_assert_msg(unit_wait_sigpending(&t, cp_signal()),
 		      "the declined request was not re-raised (not pending), "
 		      "cleanup_ran=%d", t.cleanup_ran);
 	ck_assert_int_eq(t.cleanup_ran, 0);
-	flag_set(&handler_release);
+	flag_set(&hold.release);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(t.aux, 0);
 	ck_assert_int_eq(t.returned, 0);
@@ -376,10 +367,10 @@ static void cp_calling_handler(int sig)
 	char c;
 
 	(void)sig;
-	in_handler = 1;
-	flag_set(&handler_entered);
+	hold.in = 1;
+	flag_set(&hold.entered);
 	cp_read(inner_pipe[0], &c, 1);
-	in_handler = 0;
+	hold.in = 0;
 }
 
 START_TEST(cp_call_in_handler_is_a_cancellation_point)
@@ -391,7 +382,7 @@ START_TEST(cp_call_in_handler_is_a_cancellation_point)
 	unit_start(&t, body_read);
 	unit_wait_in_syscall(&t, SYS_read);
 	pthread_kill(t.th, SIGUSR1);
-	ck_assert(unit_flag_wait_bounded(&handler_entered, UNIT_WAIT_MS));
+	ck_assert(unit_flag_wait_bounded(&hold.entered, UNIT_WAIT_MS));
 	unit_wait_in_syscall(&t, SYS_read);   /* now the handler's read */
 	cp_cancel(t.th);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
@@ -413,14 +404,14 @@ static void futex_waiting_handler(int sig)
 	long r;
 
 	(void)sig;
-	in_handler = 1;
-	flag_set(&handler_entered);
+	hold.in = 1;
+	flag_set(&hold.entered);
 	do
 		r = syscall(SYS_futex, &nocancel_word, FUTEX_WAIT_PRIVATE, 0,
 			    NULL, NULL, 0);
 	while (r == -1 && errno == EAGAIN && !nocancel_word);
 	nocancel_result = r == -1 ? -errno : r;
-	in_handler = 0;
+	hold.in = 0;
 }
 
 /* Back in the futex wait (restarted after the cancel signal), or gone. */
