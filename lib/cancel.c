@@ -89,10 +89,19 @@ int cp_cancel(pthread_t th)
 	if (__atomic_exchange_n(&t->pending, 1, __ATOMIC_SEQ_CST))
 		return 0;
 	__atomic_store_n(&t->sig_in_flight, 1, __ATOMIC_SEQ_CST);
-	cp_fence_remote();
+	/* A "yes" needs no fence: the target really was inside a call (or
+	 * asynchronous) after our store, and the handler copes with it having
+	 * left since, exactly as after the fence.  Only a "no" may be a stale
+	 * view of the target's plain in_cp store, so only then pay for the
+	 * remote barrier (an IPI to every CPU running us) and look again.  A
+	 * thread blocked in a cancellation point, the case whose latency
+	 * matters, takes the first branch. */
 	if (!cp_needs_signal(t)) {
-		cp_flight_done(t);
-		return 0;
+		cp_fence_remote();
+		if (!cp_needs_signal(t)) {
+			cp_flight_done(t);
+			return 0;
+		}
 	}
 	int err = pthread_kill(th, cp_sig);
 	if (err)

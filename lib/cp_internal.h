@@ -36,6 +36,11 @@ struct cp_thread {
 	/* "timer" strategy: the retry timer re-sending the signal. */
 	int retry_armed;
 	int retry_timer;
+	/* This thread's errno, cached by the first failing call: the libc's
+	 * errno lives in the libc's TLS, reachable only through its accessor
+	 * (a call through the GOT), and its address never changes for the
+	 * life of the thread. */
+	int *errno_at;
 };
 
 extern __thread struct cp_thread cp_self
@@ -89,7 +94,9 @@ CP_HIDDEN void cp_retry_stop(struct cp_thread *t);
 /* Install the handler, pick the signal, strategy and fence (once). */
 CP_HIDDEN void cp_init(void);
 
-/* The asm routine and its window labels (arch/<arch>/syscall_cp.S). */
+/* The asm routine and its window labels (arch/<arch>/syscall_cp.S).
+ * `pending` is always the calling thread's own flag (x86_64 turns it into
+ * an offset from the thread pointer). */
 CP_HIDDEN long cp_syscall_asm(const int *pending, long nr, long a1, long a2,
 			      long a3, long a4, long a5, long a6);
 extern const char cp_window_begin[] CP_HIDDEN;
@@ -118,18 +125,19 @@ static inline long cp_syscall_nocancel(long nr, long a1, long a2, long a3,
 
 /* The one place where a kernel result becomes the libc convention:
  * cp_ret's cold half, out of line so that the wrappers' fast path keeps
- * no frame for the errno call (syscall.c). */
+ * no frame and no register shuffle for it (syscall.c). */
 CP_HIDDEN __attribute__((cold)) long cp_set_errno(long r);
-static inline long cp_ret(long r)
+static inline __attribute__((always_inline)) long cp_ret(long r)
 {
 	if (__builtin_expect((unsigned long)r > -4096UL, 0))
 		return cp_set_errno(r);
 	return r;
 }
 
-/* Set by cp_init: the strategy uses the window and membarrier(2) works,
- * so the fast path below needs no fence at all. */
-extern int cp_fast_ok CP_HIDDEN;
+/* Cleared by cp_init when the strategy uses the window and membarrier(2)
+ * works, so the fast path below needs no fence at all.  Negative sense so
+ * that one OR with the thread's `disabled` tests both. */
+extern int cp_fast_off CP_HIDDEN;
 CP_HIDDEN void cp_fast_path_update(void);
 
 CP_HIDDEN long cp_after(struct cp_thread *t, long nr, long r);
@@ -140,7 +148,7 @@ CP_HIDDEN long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2,
  * in the caller's convention (libc_conv: errno, else -errno), so that the
  * wrappers reach them by tail calls and their fast path keeps no frame. */
 CP_HIDDEN long cp_call_slow(int libc_conv, long nr, const long a[6]);
-CP_HIDDEN long cp_call_pending(int libc_conv, long nr, long r);
+CP_HIDDEN long cp_call_pending(long r, long nr, int libc_conv);
 
 /* The cancellable syscall, inlined into every wrapper: publish in_cp (the
  * canceller's membarrier orders it against its `pending` store), let the
@@ -156,7 +164,7 @@ cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
 	struct cp_thread *t = &cp_self;
 	long r;
 
-	if (__builtin_expect(t->disabled || !cp_fast_ok, 0)) {
+	if (__builtin_expect(t->disabled | cp_fast_off, 0)) {
 		const long a[6] = { a1, a2, a3, a4, a5, a6 };
 
 		return cp_call_slow(libc_conv, nr, a);
@@ -167,7 +175,7 @@ cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
 	t->in_cp--;
 	__asm__ volatile("" ::: "memory");
 	if (__builtin_expect(t->pending, 0))
-		return cp_call_pending(libc_conv, nr, r);
+		return cp_call_pending(r, nr, libc_conv);
 	return libc_conv ? cp_ret(r) : r;
 }
 

@@ -8,12 +8,14 @@
 
 enum cp_mode cp_mode = CP_MODE_RERAISE;
 int cp_cancel_used;
-int cp_fast_ok;
+/* Nonzero until cp_init has run, so that the first call takes the slow
+ * path, which initialises. */
+int cp_fast_off = 1;
 
 void cp_fast_path_update(void)
 {
-	__atomic_store_n(&cp_fast_ok, cp_mode != CP_MODE_ASYNC &&
-			 __atomic_load_n(&cp_have_membarrier, __ATOMIC_ACQUIRE),
+	__atomic_store_n(&cp_fast_off, cp_mode == CP_MODE_ASYNC ||
+			 !__atomic_load_n(&cp_have_membarrier, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
 }
 

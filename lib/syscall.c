@@ -10,9 +10,21 @@
 #include <errno.h>
 #include <sys/syscall.h>
 
+/* A thread's first failure asks the libc where its errno is. */
+static __attribute__((noinline, cold)) long cp_set_errno_first(long r)
+{
+	cp_self.errno_at = &errno;
+	errno = (int)-r;
+	return -1;
+}
+
 long cp_set_errno(long r)
 {
-	errno = (int)-r;
+	int *e = cp_self.errno_at;
+
+	if (__builtin_expect(!e, 0))
+		return cp_set_errno_first(r);
+	*e = (int)-r;
 	return -1;
 }
 
@@ -87,7 +99,7 @@ long cp_call_slow(int libc_conv, long nr, const long a[6])
 	return libc_conv ? cp_ret(r) : r;
 }
 
-long cp_call_pending(int libc_conv, long nr, long r)
+long cp_call_pending(long r, long nr, int libc_conv)
 {
 	r = cp_after(&cp_self, nr, r);
 	return libc_conv ? cp_ret(r) : r;

@@ -69,7 +69,11 @@ static inline __attribute__((always_inline)) long
 cp_arch_window_call(const int *pending, long nr, long a1, long a2, long a3,
 		    long a4, long a5, long a6)
 {
-	register const int *r11 __asm__("r11") = pending;
+	/* The window reads `pending` %fs-relative: the thread's own flag is
+	 * at a fixed offset from the thread pointer, which the compiler
+	 * already holds for the TLS accesses around the call. */
+	register long r11 __asm__("r11") =
+		(long)((uintptr_t)pending - (uintptr_t)__builtin_thread_pointer());
 	long ret;
 
 	/* Most wrappers pass constant zeros for a4..a6 (3-argument calls):

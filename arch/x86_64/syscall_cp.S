@@ -31,8 +31,10 @@
  *                    is four instructions and no argument is moved.
  *
  * C entry register map (SysV call -> Linux syscall):
- *   %rdi pending  -> %r11 (read once, before the syscall; `syscall`
- *                    clobbers %r11 anyway)
+ *   %rdi pending  -> %r11, as its offset from the thread pointer (%fs:0):
+ *                    the window reads the flag %fs-relative, which saves
+ *                    the fast path forming its address; read once, before
+ *                    the syscall (`syscall` clobbers %r11 anyway)
  *   %rsi nr       -> %rax
  *   %rdx a1       -> %rdi
  *   %rcx a2       -> %rsi
@@ -40,7 +42,8 @@
  *   %r9  a4       -> %r10
  *   8(%rsp)  a5   -> %r8
  *   16(%rsp) a6   -> %r9
- * cp_window_call takes exactly the right-hand column.  `syscall` clobbers
+ * cp_window_call takes exactly the right-hand column (%r11 already an
+ * offset).  `syscall` clobbers
  * %rcx and %r11; the result (or -errno) is in %rax.
  */
 	.text
@@ -61,6 +64,7 @@
 cp_syscall_asm:
 	.cfi_startproc
 	mov	%rdi, %r11
+	sub	%fs:0, %r11
 	mov	%rsi, %rax
 	mov	%rdx, %rdi
 	mov	%rcx, %rsi
@@ -73,7 +77,7 @@ cp_window_begin:
 	/* A request that arrived before this load is acted on here; one that
 	 * arrives after it is delivered as a signal whose handler sees a PC
 	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
-	cmpl	$0, (%r11)
+	cmpl	$0, %fs:(%r11)
 	jne	cp_window_landing
 	syscall
 cp_window_end:
