@@ -50,12 +50,28 @@ static int cp_pc_after_syscall(uintptr_t pc)
 	return pc >= (uintptr_t)cp_window_end && pc < (uintptr_t)cp_routine_end;
 }
 
+/* The re-raise must not fail: nothing else would re-send the request.
+ * tgkill of a real-time signal fails with EAGAIN once the user's queue is
+ * at RLIMIT_SIGPENDING; the kernel only guarantees delivery, dropping the
+ * siginfo instead, for a signal whose si_code is SI_USER (kill's
+ * promise: kernel/signal.c, __send_signal_locked, "kill is not allowed to
+ * fail with EAGAIN").  rt_tgsigqueueinfo may claim SI_USER when the
+ * target is in the caller's own process, which it is here; the handler
+ * never reads the siginfo. */
 static void cp_reraise_blocked(ucontext_t *uc)
 {
+	long pid = cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	siginfo_t si;
+
 	sigaddset(&uc->uc_sigmask, cp_sig);
-	cp_arch_syscall6(SYS_tgkill, cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0),
+	memset(&si, 0, sizeof si);
+	si.si_signo = cp_sig;
+	si.si_code = SI_USER;
+	si.si_pid = (pid_t)pid;
+	si.si_uid = getuid();   /* async-signal-safe (POSIX) */
+	cp_arch_syscall6(SYS_rt_tgsigqueueinfo, pid,
 			 cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0), cp_sig,
-			 0, 0, 0);
+			 (long)&si, 0, 0);
 }
 
 static void cp_act_async(const ucontext_t *uc)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/futex.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -94,6 +95,72 @@ START_TEST(nested_handler_defers_then_acts)
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(t.aux, 0);
 	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
+/* A handler that keeps the cancel signal blocked (its sa_mask) until the
+ * test opens the gate, then unblocks it: the request is taken on top of
+ * this handler, at a moment the test chose. */
+static struct {
+	volatile int entered, open, unblocked;
+} gate;
+
+static void gate_handler(int sig)
+{
+	sigset_t s;
+
+	(void)sig;
+	hold.in = 1;
+	flag_set(&gate.entered);
+	flag_wait(&gate.open);
+	sigemptyset(&s);
+	sigaddset(&s, cp_signal());
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	flag_set(&gate.unblocked);
+	flag_wait(&hold.release);
+	hold.in = 0;
+}
+
+/* The re-raise must survive a full real-time signal queue: with
+ * RLIMIT_SIGPENDING at 0 every queued RT signal to this process fails with
+ * EAGAIN, so a tgkill re-raise would be dropped and the thread would stay
+ * blocked in cp_read after the handler.  The request was sent (and queued)
+ * before the limit drops; only the re-raise meets the full queue. */
+START_TEST(reraise_survives_full_signal_queue)
+{
+	struct unit_target t = { 0 };
+	struct rlimit zero, old;
+	struct sigaction sa;
+
+	if (strcmp(cp_strategy(), "reraise"))
+		return;   /* only this strategy re-raises */
+	memset(&gate, 0, sizeof gate);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = gate_handler;
+	sa.sa_flags = SA_RESTART;
+	sigaddset(&sa.sa_mask, cp_signal());
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	unit_start(&t, body_read);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&gate.entered, UNIT_WAIT_MS));
+	ck_assert_int_eq(cp_cancel(t.th), 0);
+	ck_assert(unit_wait_sigpending(&t, cp_signal()));
+	ck_assert_int_eq(getrlimit(RLIMIT_SIGPENDING, &old), 0);
+	zero = (struct rlimit){ 0, old.rlim_max };   /* soft only: restorable */
+	ck_assert_int_eq(setrlimit(RLIMIT_SIGPENDING, &zero), 0);
+	/* The limit really bites: a queued RT signal to ourselves fails. */
+	ck_assert_int_eq(sigqueue(getpid(), SIGRTMIN, (union sigval){ 0 }), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	flag_set(&gate.open);
+	ck_assert(unit_flag_wait_bounded(&gate.unblocked, UNIT_WAIT_MS));
+	ck_assert_msg(unit_wait_sigpending(&t, cp_signal()),
+		      "the re-raise was lost to the full signal queue");
+	ck_assert_int_eq(t.cleanup_ran, 0);
+	flag_set(&hold.release);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_int_eq(setrlimit(RLIMIT_SIGPENDING, &old), 0);
+	ck_assert_int_eq(t.aux, 0);
 }
 END_TEST
 
@@ -479,6 +546,7 @@ Suite *unit_suite_signals(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, nested_handler_defers_then_acts);
+	tcase_add_test(tc, reraise_survives_full_signal_queue);
 	tcase_add_test(tc, eintr_syscall_acts_poll);
 	tcase_add_test(tc, eintr_syscall_acts_nanosleep);
 	tcase_add_test(tc, restart_syscall_still_cancellable);
