@@ -263,14 +263,7 @@ static void case_start_target(struct case_target *t)
 		verdict_exit(VERDICT_ERROR, "%s: target never installed its "
 			     "filter", t->v->name);
 	watchdog_watch(t->tid);
-	if (t->listener == -EINVAL || t->listener == -EACCES ||
-	    t->listener == -EPERM || t->listener == -ENOSYS)
-		verdict_exit(VERDICT_SKIP, "seccomp user notification with "
-			     "WAIT_KILLABLE_RECV (Linux >= 5.19) unavailable: %s",
-			     strerror(-t->listener));
-	if (t->listener < 0)
-		verdict_exit(VERDICT_ERROR, "seccomp filter: %s",
-			     strerror(-t->listener));
+	notify_require(t->listener);
 }
 
 /* Complete the held call: an fd as its result, or the real call. */
