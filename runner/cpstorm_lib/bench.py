@@ -235,6 +235,12 @@ def tables(rows):
                 f"{r['ns_median']:>9.1f} {r['ratio_to_raw']:>6.3f} "
                 f"{r['ns_over_raw']:>7.1f}"
                 for r in by["overhead"]]
+        floor = {r["path"]: abs(r["ns_over_raw"]) for r in by["overhead"]
+                 if r["impl"] == "raw syscall"}
+        if floor:
+            out.append("  noise floor: the raw syscall against itself differs by "
+                       + ", ".join(f"{v:.1f} ns ({p})" for p, v in floor.items())
+                       + " in this run; a +ns below that is not resolved")
         out.append("")
     if by["latency"]:
         out += ["cancel latency, request -> cleanup handler (us; nested: "
