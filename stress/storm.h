@@ -36,12 +36,14 @@ struct storm_config {
 	unsigned signals_pct; /* unrelated signal bursts per 100 cancels */
 	unsigned batch;       /* cancels in flight per canceller, at most */
 	unsigned stack_kib;   /* target thread stacks */
+	double sample_s;      /* /proc sampling period; 0: no sampling */
 	unsigned op_weight[STORM_MAX_OPS];   /* 0: op left out */
 	unsigned how_weight[STORM_NHOW];     /* 0: canceller kind left out */
 	const char *json_path;
 	FILE *json;           /* opened at parse time: a bad path is exit 2 */
 	int expect_any;       /* ctest "record" mode: fail only on error */
 	int minimise;         /* drive reruns that shrink a failing config */
+	int bare;             /* measure the create/cancel/join ceiling */
 	const char *replay_path;
 };
 
@@ -74,7 +76,9 @@ struct storm_slot {
 	volatile int live;
 	volatile int lost;    /* cancelled, not joined even after unblocking */
 	int in_batch;         /* owned by its canceller's current batch */
-	unsigned noise_entered;   /* noise handler entries (atomic) */
+	unsigned noise_entered;   /* noise handler entries (atomic; a futex
+				   * the canceller waits on) */
+	int noise_waiting;        /* a canceller waits for the next entry */
 };
 
 /* An operation: one cancellation point plus the release of its result
@@ -138,7 +142,7 @@ extern const struct storm_config *storm_cfg;
 extern volatile int storm_stopping;
 
 /* Ops' shared resources: listening socket, pipes, SCM_RIGHTS socketpair,
- * eventfd, futex word, and the feeder thread that keeps blocking calls
+ * futex word, and the feeder thread that keeps blocking calls
  * moving (storm_res.c). */
 int storm_resources_open(uint64_t seed);
 void storm_resources_close(void);
@@ -150,7 +154,6 @@ struct storm_res {
 	int wpipe_fds[2];     /* targets write, the feeder drains */
 	int scm_fds[2];
 	int scm_payload;      /* the fd every SCM message carries */
-	int event_fd;
 	int idle_fd;          /* never readable: poll/epoll time out */
 	int epoll_fd;         /* watches idle_fd */
 	uint32_t futex_word;
@@ -227,6 +230,9 @@ void storm_mem_print(FILE *f);
 void storm_mem_json(FILE *f);
 int storm_mem_growing(void);
 double storm_mem_cost_ms(void);
+
+/* --bare: the create/cancel/join loop alone (storm_bare.c). */
+int storm_bare(const struct storm_config *c);
 
 /* --replay and --minimise (storm_replay.c, storm_minimise.c). */
 void storm_replay_load(const char *path, struct storm_config *c);

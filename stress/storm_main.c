@@ -58,14 +58,17 @@ static void storm_progress(double start, uint64_t *last, double *last_t)
 	*last_t = now;
 }
 
-/* Sample memory once a second (every 1/500 of a long run: reading
- * /proc/self/maps of a process with thousands of thread stacks costs
- * milliseconds), show progress on a terminal once a second. */
+/* Sample memory every --sample seconds (default 1; at least 1/500 of a
+ * long run: reading /proc/self/maps of a process with 10,000 thread
+ * stacks costs tens of milliseconds), none with --sample 0; show
+ * progress on a terminal once a second. */
 static void storm_run(const struct storm_config *c, double start)
 {
 	int tty = isatty(2);
-	double every = c->duration_s / 500 > 1 ? c->duration_s / 500 : 1;
-	double next = start + 1, next_sample = start, last_t = start;
+	double every = c->duration_s / 500 > c->sample_s ? c->duration_s / 500
+							  : c->sample_s;
+	double next = start + 1, next_sample = c->sample_s > 0 ? start : 1e300;
+	double last_t = start;
 	uint64_t last = 0;
 
 	while (storm_now() < start + c->duration_s && !storm_spawn_failed) {
@@ -178,6 +181,8 @@ int main(int argc, char **argv)
 	storm_cfg = &c;
 	if (c.minimise)
 		return storm_minimise(&c, argv[0]);
+	if (c.bare)
+		return storm_bare(&c);
 	printf("seed=%llu\n", (unsigned long long)c.seed);
 	storm_command_line(&c, argv[0], cmd, sizeof cmd);
 	printf("storm: replay: %s\n", cmd);

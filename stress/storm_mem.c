@@ -193,8 +193,10 @@ void storm_mem_print(FILE *f)
 {
 	unsigned w = storm_warm_index();
 
-	if (!nsamples)
+	if (!nsamples) {
+		fprintf(f, "storm: memory: not sampled (--sample 0): not judged\n");
 		return;
+	}
 	fprintf(f, "storm: memory: %u samples (%.1f ms of /proc reading), "
 		"judged after %.1f s of warm-up: %s\n", nsamples,
 		storm_mem_cost_ms(), w < nsamples ? samples[w].t : 0,

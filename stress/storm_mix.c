@@ -106,8 +106,8 @@ void storm_command_line(const struct storm_config *c, const char *argv0,
 	storm_mixes_format(c, ops, sizeof ops, how, sizeof how);
 	snprintf(buf, len, "%s --backend %s --seed %llu --threads %u "
 		 "--duration %g --cancellers %u --batch %u --stack %u "
-		 "--noise %u --signals %u --ops %s --how %s", argv0,
+		 "--noise %u --signals %u --sample %g --ops %s --how %s", argv0,
 		 c->be->name, (unsigned long long)c->seed, c->threads,
 		 c->duration_s, c->cancellers, c->batch, c->stack_kib,
-		 c->noise_pct, c->signals_pct, ops, how);
+		 c->noise_pct, c->signals_pct, c->sample_s, ops, how);
 }

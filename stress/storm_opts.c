@@ -22,6 +22,7 @@ static _Noreturn void storm_usage(const char *why)
 	       "                     [--stack KIB] [--noise PCT] [--signals PCT]\n"
 	       "                     [--ops MIX] [--how MIX] [--json FILE]\n"
 	       "                     [--expect any] [--replay FILE] [--minimise]\n"
+	       "                     [--sample S] [--bare]\n"
 	       "  --backend NAME   one of: %s (default cp = cp:reraise)\n"
 	       "  --threads N      concurrent target threads (default 1000)\n"
 	       "  --duration S     seconds of storm, fractions allowed (default 10)\n"
@@ -39,6 +40,9 @@ static _Noreturn void storm_usage(const char *why)
 	       "  --how MIX        canceller kinds: direct, timer (POSIX timer\n"
 	       "                   handler), fuzzy (calibrated sweep into the call)\n"
 	       "                   (default direct:7,timer:2,fuzzy:1)\n"
+	       "  --sample S       seconds between /proc samples of memory and\n"
+	       "                   descriptors (default 1; 0: none, memory is\n"
+	       "                   then not judged)\n"
 	       "  --json FILE      append the JSON record to FILE\n"
 	       "  --expect any     exit 0 whether or not leaks/losses were found\n"
 	       "  --replay FILE    rerun the configuration of the last JSON record\n"
@@ -46,6 +50,9 @@ static _Noreturn void storm_usage(const char *why)
 	       "  --minimise       rerun with fewer threads, ops, canceller kinds\n"
 	       "                   while it still fails the same way; print the\n"
 	       "                   smallest reproducing command line\n"
+	       "  --bare           no storm: measure the ceiling, --cancellers\n"
+	       "                   threads each creating --batch targets (stack\n"
+	       "                   --stack), cancelling and joining them\n"
 	       "The seed fixes every random choice (ops, cancel targets, delays,\n"
 	       "signals); thread timing is the kernel's, so a replay repeats the\n"
 	       "choices, not the interleavings.  Exit 0: no leak, nothing lost,\n"
@@ -82,6 +89,16 @@ static double storm_seconds(const char *s)
 
 	if (*end || !*s || !(v > 0 && v <= 86400))
 		storm_usage("--duration needs seconds, more than 0 and at most 86400");
+	return v;
+}
+
+static double storm_sample_period(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end || !*s || !(v >= 0 && v <= 3600))
+		storm_usage("--sample needs seconds from 0 (no sampling) to 3600");
 	return v;
 }
 
@@ -137,7 +154,7 @@ static void storm_defaults(struct storm_config *c)
 				    .seed = storm_default_seed(),
 				    .cancellers = 4, .noise_pct = 25,
 				    .signals_pct = 20, .batch = 32,
-				    .stack_kib = 64,
+				    .stack_kib = 64, .sample_s = 1,
 				    .how_weight = { 7, 2, 1 } };
 	for (unsigned i = 0; i < storm_nops; i++)
 		c->op_weight[i] = storm_ops[i].weight;
@@ -175,6 +192,8 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 		{ "replay", required_argument, NULL, 'r' },
 		{ "minimise", no_argument, NULL, 'm' },
 		{ "minimize", no_argument, NULL, 'm' },
+		{ "bare", no_argument, NULL, 'a' },
+		{ "sample", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -202,6 +221,8 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 		case 'j': json = optarg; break;
 		case 'r': c->replay_path = optarg; break;
 		case 'm': c->minimise = 1; break;
+		case 'a': c->bare = 1; break;
+		case 'p': c->sample_s = storm_sample_period(optarg); break;
 		case 'e':
 			if (strcmp(optarg, "any"))
 				storm_usage("--expect takes only 'any' (record without judging)");

@@ -4,8 +4,9 @@
  * FILE holds JSON records, one a line (the storm's --json output, a
  * runner results file, or a saved stdout); the last line that is a storm
  * record is replayed: backend, seed, threads, duration, cancellers, batch,
- * stack, noise, signals and both mixes.  Records from before the mixes
- * existed replay with today's defaults for what they lack.  The reader
+ * stack, noise, signals, sampling period and both mixes.  Records from
+ * before the mixes existed replay with today's defaults for what they
+ * lack.  The reader
  * only looks up top-level keys the storm itself wrote, so a small scanner
  * does, not a JSON parser.
  */
@@ -124,6 +125,8 @@ void storm_replay_load(const char *path, struct storm_config *c)
 	if (storm_key_number(rec, "duration_config_s", &v) ||
 	    storm_key_number(rec, "duration_s", &v))
 		c->duration_s = v > 0 ? v : c->duration_s;
+	if (storm_key_number(rec, "sample_s", &v) && v >= 0)
+		c->sample_s = v;
 	storm_replay_mix(path, rec, "ops_mix", names, storm_nops, c->op_weight);
 	storm_replay_mix(path, rec, "how_mix", storm_how_names, STORM_NHOW,
 			 c->how_weight);

@@ -2,7 +2,7 @@
  * storm_res.c - what the ops share, and the feeder that keeps it moving.
  *
  * Blocking ops wait on shared objects (a pipe to read, a pipe to write
- * into, an SCM_RIGHTS socketpair, an eventfd, a futex word, two listening
+ * into, an SCM_RIGHTS socketpair, a futex word, two listening
  * sockets).  The feeder pushes each forward at a random pace, so some
  * targets are cancelled while blocked and others just as their call
  * completes.  A lost target gets the same push (storm_feed) so that a
@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -33,7 +32,7 @@
 
 struct storm_res storm_res = {
 	.listen_fd = -1, .ulisten_fd = -1, .pipe_fds = { -1, -1 }, .wpipe_fds = { -1, -1 },
-	.scm_fds = { -1, -1 }, .scm_payload = -1, .event_fd = -1,
+	.scm_fds = { -1, -1 }, .scm_payload = -1,
 	.idle_fd = -1, .epoll_fd = -1,
 };
 static struct sockaddr_un listen_addr, ulisten_addr;
@@ -57,11 +56,11 @@ static void feeder_send_scm(void)
 	sendmsg(storm_res.scm_fds[0], &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* One push of every blocking op: a byte to read, room to write, an SCM
- * message, an eventfd count, a futex wake, a connection to accept. */
+/* One push of every blocking op on a shared object: a byte to read, room
+ * to write, an SCM message, a futex wake, a connection to accept (the
+ * eventfd and timerfd ops wait on descriptors of their own). */
 static int storm_feed_round(void)
 {
-	static const uint64_t one = 1;
 	char drain[2048];
 	int c;
 
@@ -71,8 +70,6 @@ static int storm_feed_round(void)
 	    errno != EAGAIN)
 		return -1;
 	feeder_send_scm();
-	if (write(storm_res.event_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-		return -1;
 	__atomic_add_fetch(&storm_res.futex_word, 1, __ATOMIC_SEQ_CST);
 	syscall(SYS_futex, &storm_res.futex_word, FUTEX_WAKE_PRIVATE, 1,
 		NULL, NULL, 0);
@@ -164,10 +161,11 @@ int storm_resources_open(uint64_t seed)
 	    fcntl(r->wpipe_fds[0], F_SETFL, O_NONBLOCK) ||
 	    fcntl(r->wpipe_fds[1], F_SETPIPE_SZ, STORM_WPIPE_SIZE) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->scm_fds) ||
-	    (r->scm_payload = memfd_create("cpstorm-scm", MFD_CLOEXEC)) < 0 ||
-	    (r->event_fd = eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE)) < 0)
+	    (r->scm_payload = memfd_create("cpstorm-scm", MFD_CLOEXEC)) < 0)
 		return -1;
-	return pthread_create(&feeder, NULL, feeder_main, NULL) ? -1 : 0;
+	if ((errno = pthread_create(&feeder, NULL, feeder_main, NULL)))
+		return -1;   /* the caller reports errno */
+	return 0;
 }
 
 void storm_resources_close(void)
@@ -175,7 +173,7 @@ void storm_resources_close(void)
 	struct storm_res *r = &storm_res;
 	int fds[] = { r->listen_fd, r->ulisten_fd, r->pipe_fds[0], r->pipe_fds[1],
 		      r->wpipe_fds[0], r->wpipe_fds[1], r->scm_fds[0],
-		      r->scm_fds[1], r->scm_payload, r->event_fd, r->idle_fd,
+		      r->scm_fds[1], r->scm_payload, r->idle_fd,
 		      idle_peer, r->epoll_fd };
 
 	feeder_stop = 1;
