@@ -124,7 +124,7 @@ int storm_bare(const struct storm_config *c)
 	cpu = storm_cpu_s() - cpu0;
 	printf("bare: backend %s, %u creators, batch %u, stack %u KiB: "
 	       "%llu cancellations in %.2f s = %.0f/s, %.0f per CPU-second "
-	       "(%.0f%% found their target blocked)\n", c->be->name,
+	       "(%.0f%% of the targets had started)\n", c->be->name,
 	       c->cancellers, c->batch, c->stack_kib, (unsigned long long)n,
 	       wall, n / wall, cpu > 0 ? n / cpu : 0,
 	       n ? 100.0 * (double)blocked / (double)n : 0);

@@ -1,17 +1,31 @@
 /*
  * storm_minimise.c - --minimise: shrink a failing configuration.
  *
- * Reruns this binary (same seed and duration) with one thing less at a
- * time: half the threads, one op kind, one canceller kind, no signals,
- * no noise, one canceller, batches of one.  A step is kept when the rerun
- * still fails with one of the original outcome kinds (leak, lost, inside
- * a handler, spurious EINTR, memory growth), read from the rerun's JSON
- * record.  Timing is the kernel's, so a candidate gets two tries before
- * it counts as passing.  Prints the smallest command line that reproduced.
+ * Reruns this binary (same seed) with one thing less at a time and keeps
+ * a step when the rerun still fails with one of the original outcome
+ * kinds (leak, lost, inside a handler, spurious EINTR, memory growth),
+ * read from the rerun's JSON record.  The steps, cheapest reruns first:
+ * only the ops the failure was attributed to (leaked descriptors, lost
+ * threads), half the duration, half the threads, one op kind less, one
+ * canceller kind less, no signals, no noise, one canceller, batches of
+ * one.
+ *
+ * Timing is the kernel's, so a failing configuration fails only with some
+ * probability per run, and a candidate that passes once may still
+ * reproduce.  The first runs of the configuration as given measure that
+ * probability (its detection power p), and each candidate then gets k
+ * tries, k the smallest number with (1 - p)^k <= 5%: a candidate that
+ * reproduces as often as the original is wrongly dropped at most one time
+ * in twenty.  p is estimated as (failures + 1) / (runs + 2), never 1, and
+ * k is at most STORM_MIN_TRIES_MAX, so a rare failure is not chased for
+ * ever.  The result is rerun k times at the end and the count of
+ * reproductions is printed with it.  Every rerun is bounded in time by the
+ * storm itself, and the whole search by STORM_MIN_RUNS reruns.
  */
 #define _GNU_SOURCE
 #include "storm.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,8 +34,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define STORM_MIN_TRIES 2
-#define STORM_MIN_RUNS 60      /* bound on reruns */
+#define STORM_MIN_FIRST 3        /* runs of the original: its power */
+#define STORM_MIN_TRIES_MAX 5
+#define STORM_MIN_MISS 0.05      /* chance to drop a candidate as good */
+#define STORM_MIN_RUNS 80        /* bound on reruns */
+#define STORM_MIN_DURATION 0.5   /* shortest duration tried, s */
 
 enum { KIND_LEAK = 1, KIND_LOST = 2, KIND_INSIDE = 4, KIND_EINTR = 8,
        KIND_MEMORY = 16 };
@@ -35,39 +52,68 @@ static const struct {
 	{ "\"spurious_eintr\":", KIND_EINTR },
 };
 
-static unsigned storm_runs;
+static unsigned storm_runs, storm_tries = 1;
 static char json_path[64];
+static const char *storm_argv0;   /* in the command lines printed */
+static unsigned attributed[STORM_MAX_OPS];   /* ops a failure named */
 
-/* Failure kinds of the last record in json_path (0: passed or no record). */
-static int storm_kinds(void)
+/* The last record in json_path, or NULL (the caller frees it). */
+static char *storm_last_line(void)
 {
 	FILE *f = fopen(json_path, "r");
-	char *line = NULL;
+	char *line = NULL, *last = NULL;
 	size_t cap = 0;
-	int kinds = 0;
 
 	while (f && getline(&line, &cap, f) > 0) {
-		kinds = 0;
-		for (size_t i = 0; i < sizeof storm_kind_keys /
-				       sizeof *storm_kind_keys; i++) {
-			const char *p = strstr(line, storm_kind_keys[i].key);
-
-			if (p && atol(p + strlen(storm_kind_keys[i].key)) > 0)
-				kinds |= storm_kind_keys[i].kind;
-		}
-		if (strstr(line, "\"memory_growing\":true"))
-			kinds |= KIND_MEMORY;
+		free(last);
+		last = strdup(line);
 	}
 	free(line);
 	if (f)
 		fclose(f);
+	return last;
+}
+
+/* Ops the record blames: a leaked descriptor is attributed to the op
+ * that allocates its kind, a lost thread names the op it sat in. */
+static void storm_note_attributed(const char *rec)
+{
+	for (unsigned i = 0; i < storm_nops; i++) {
+		char pat[64];
+		const char *p;
+
+		snprintf(pat, sizeof pat, "\"%s\":{", storm_ops[i].name);
+		if ((p = strstr(rec, pat)) && (p = strstr(p, "\"leaked\":")) &&
+		    atol(p + 9) > 0)
+			attributed[i] = 1;
+		snprintf(pat, sizeof pat, "\"op\":\"%s\"", storm_ops[i].name);
+		if (strstr(rec, pat))
+			attributed[i] = 1;
+	}
+}
+
+/* Failure kinds of a record (0: passed). */
+static int storm_kinds(const char *rec)
+{
+	int kinds = 0;
+
+	for (size_t i = 0; i < sizeof storm_kind_keys / sizeof *storm_kind_keys;
+	     i++) {
+		const char *p = strstr(rec, storm_kind_keys[i].key);
+
+		if (p && atol(p + strlen(storm_kind_keys[i].key)) > 0)
+			kinds |= storm_kind_keys[i].kind;
+	}
+	if (strstr(rec, "\"memory_growing\":true"))
+		kinds |= KIND_MEMORY;
 	return kinds;
 }
 
+/* One rerun of c: its failure kinds (0: passed, or no record). */
 static int storm_run_child(const struct storm_config *c)
 {
-	char cmd[2048], *argv[64], *save = NULL;
-	int n = 0, status;
+	char cmd[2048], *argv[64], *save = NULL, *rec;
+	int n = 0, status, kinds = 0;
 	pid_t pid;
 
 	storm_command_line(c, "/proc/self/exe", cmd, sizeof cmd);
@@ -77,7 +123,8 @@ static int storm_run_child(const struct storm_config *c)
 	argv[n++] = "--json";
 	argv[n++] = json_path;
 	argv[n] = NULL;
-	truncate(json_path, 0);
+	if (truncate(json_path, 0) && errno != ENOENT)
+		return 0;
 	storm_runs++;
 	if ((pid = fork()) == 0) {
 		int null = open("/dev/null", O_WRONLY);
@@ -87,15 +134,19 @@ static int storm_run_child(const struct storm_config *c)
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
+	    !(rec = storm_last_line()))
 		return 0;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 1 ? storm_kinds() : 0;
+	kinds = storm_kinds(rec);
+	free(rec);
+	return kinds;
 }
 
-/* Does c fail with one of `want`?  Up to STORM_MIN_TRIES runs. */
+/* Does c fail with one of `want`?  Up to storm_tries runs. */
 static int storm_fails(const struct storm_config *c, int want)
 {
-	for (int i = 0; i < STORM_MIN_TRIES && storm_runs < STORM_MIN_RUNS; i++)
+	for (unsigned i = 0; i < storm_tries && storm_runs < STORM_MIN_RUNS; i++)
 		if (storm_run_child(c) & want)
 			return 1;
 	return 0;
@@ -111,10 +162,11 @@ static void storm_try(struct storm_config *best, const struct storm_config *cand
 	fprintf(stderr, "minimise: %s ... ", what);
 	if (storm_fails(cand, want)) {
 		*best = *cand;
-		storm_command_line(best, "cpstorm-storm", cmd, sizeof cmd);
+		storm_command_line(best, storm_argv0, cmd, sizeof cmd);
 		fprintf(stderr, "still fails: %s\n", cmd);
 	} else {
-		fprintf(stderr, "passes: not taken\n");
+		fprintf(stderr, "passes %u time%s: not taken\n", storm_tries,
+			storm_tries > 1 ? "s" : "");
 	}
 }
 
@@ -146,6 +198,56 @@ static void storm_shrink_mix(struct storm_config *best, unsigned *(*mix)(struct 
 static unsigned *storm_ops_of(struct storm_config *c) { return c->op_weight; }
 static unsigned *storm_how_of(struct storm_config *c) { return c->how_weight; }
 
+/* Straight to the ops the failure was attributed to, if that is fewer. */
+static void storm_only_attributed(struct storm_config *best, int want)
+{
+	struct storm_config cand = *best;
+	char what[600] = "only the ops it was attributed to:";
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < storm_nops; i++) {
+		if (!attributed[i] || !cand.op_weight[i]) {
+			cand.op_weight[i] = 0;
+			continue;
+		}
+		kept++;
+		snprintf(what + strlen(what), sizeof what - strlen(what), " %s",
+			 storm_ops[i].name);
+	}
+	if (kept && kept < storm_count_on(best->op_weight, storm_nops))
+		storm_try(best, &cand, want, what);
+}
+
+static void storm_shrink_duration(struct storm_config *best, int want)
+{
+	while (best->duration_s / 2 >= STORM_MIN_DURATION) {
+		struct storm_config cand = *best;
+		char what[64];
+
+		cand.duration_s = best->duration_s / 2;
+		snprintf(what, sizeof what, "%g s", cand.duration_s);
+		storm_try(best, &cand, want, what);
+		if (best->duration_s != cand.duration_s)
+			break;
+	}
+}
+
+static void storm_shrink_threads(struct storm_config *best, int want)
+{
+	while (best->threads > 1) {
+		struct storm_config cand = *best;
+		char what[64];
+
+		cand.threads = best->threads / 2;
+		if (cand.cancellers > cand.threads)
+			cand.cancellers = cand.threads;
+		snprintf(what, sizeof what, "%u threads", cand.threads);
+		storm_try(best, &cand, want, what);
+		if (best->threads != cand.threads)
+			break;
+	}
+}
+
 static void storm_shrink_knobs(struct storm_config *best, int want)
 {
 	static const struct {
@@ -170,45 +272,73 @@ static void storm_shrink_knobs(struct storm_config *best, int want)
 	}
 }
 
+/* The original, STORM_MIN_FIRST times: the kinds it fails with, the ops
+ * they name, and from its failure rate the tries a candidate gets. */
+static int storm_measure(const struct storm_config *c)
+{
+	unsigned failed = 0;
+	int want = 0;
+	double p, miss;
+
+	for (unsigned i = 0; i < STORM_MIN_FIRST; i++) {
+		int kinds = storm_run_child(c);
+		char *rec;
+
+		if (!kinds)
+			continue;
+		failed++;
+		want |= kinds;
+		if ((rec = storm_last_line())) {
+			storm_note_attributed(rec);
+			free(rec);
+		}
+	}
+	p = (failed + 1.0) / (STORM_MIN_FIRST + 2.0);
+	for (storm_tries = 1, miss = 1 - p;
+	     miss > STORM_MIN_MISS && storm_tries < STORM_MIN_TRIES_MAX;
+	     storm_tries++)
+		miss *= 1 - p;
+	fprintf(stderr, "minimise: failed %u of %u runs (detection power about "
+		"%.0f%%): each candidate gets %u tries, so one that reproduces "
+		"as often is dropped at most %.0f%% of the time\n", failed,
+		STORM_MIN_FIRST, 100 * p, storm_tries,
+		100 * miss);
+	return want;
+}
+
 int storm_minimise(const struct storm_config *c, const char *argv0)
 {
 	struct storm_config best = *c;
 	const char *names[STORM_MAX_OPS];
 	char cmd[2048];
+	unsigned again = 0;
 	int want;
 
-	(void)argv0;
+	storm_argv0 = argv0;
 	best.json = NULL;
 	best.minimise = 0;
 	snprintf(json_path, sizeof json_path, "/tmp/cpstorm-minimise-%d.jsonl",
 		 (int)getpid());
 	storm_op_names(names);
-	storm_command_line(&best, "cpstorm-storm", cmd, sizeof cmd);
+	storm_command_line(&best, argv0, cmd, sizeof cmd);
 	fprintf(stderr, "minimise: first, the configuration as given: %s\n", cmd);
-	want = storm_run_child(&best);
-	if (!want && !(want = storm_run_child(&best))) {
-		fprintf(stderr, "minimise: it did not fail (twice): nothing to "
-			"minimise\n");
+	if (!(want = storm_measure(&best))) {
+		fprintf(stderr, "minimise: it did not fail in %u runs: nothing to "
+			"minimise\n", STORM_MIN_FIRST);
 		unlink(json_path);
 		return 0;
 	}
-	while (best.threads > 1) {
-		struct storm_config cand = best;
-		char what[64];
-
-		cand.threads = best.threads / 2;
-		if (cand.cancellers > cand.threads)
-			cand.cancellers = cand.threads;
-		snprintf(what, sizeof what, "%u threads", cand.threads);
-		storm_try(&best, &cand, want, what);
-		if (best.threads != cand.threads)
-			break;
-	}
+	storm_only_attributed(&best, want);
+	storm_shrink_duration(&best, want);
+	storm_shrink_threads(&best, want);
 	storm_shrink_mix(&best, storm_ops_of, names, storm_nops, want);
 	storm_shrink_mix(&best, storm_how_of, storm_how_names, STORM_NHOW, want);
 	storm_shrink_knobs(&best, want);
+	for (unsigned i = 0; i < storm_tries; i++)
+		again += (storm_run_child(&best) & want) != 0;
 	unlink(json_path);
-	storm_command_line(&best, "cpstorm-storm", cmd, sizeof cmd);
-	printf("minimised (%u reruns): %s\n", storm_runs, cmd);
+	storm_command_line(&best, argv0, cmd, sizeof cmd);
+	printf("minimised (%u reruns; it reproduced %u of %u times when run "
+	       "again): %s\n", storm_runs, again, storm_tries, cmd);
 	return 1;
 }
