@@ -231,6 +231,10 @@ void storm_mem_json(FILE *f);
 int storm_mem_growing(void);
 double storm_mem_cost_ms(void);
 
+/* The target threads' stack size: --stack, raised to the system's
+ * minimum where it is below (storm_target.c). */
+size_t storm_stack_bytes(const struct storm_config *c);
+
 /* --bare: the create/cancel/join loop alone (storm_bare.c). */
 int storm_bare(const struct storm_config *c);
 

@@ -99,7 +99,7 @@ int storm_bare(const struct storm_config *c)
 	double t0, cpu0, wall, cpu;
 
 	if (!k || pthread_attr_init(&bare_attr) ||
-	    pthread_attr_setstacksize(&bare_attr, (size_t)c->stack_kib * 1024)) {
+	    pthread_attr_setstacksize(&bare_attr, storm_stack_bytes(c))) {
 		fprintf(stderr, "cpstorm-storm: --bare: setup failed\n");
 		return 2;
 	}

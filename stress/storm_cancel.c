@@ -16,8 +16,10 @@
 #include "storm_rng.h"
 
 #include <procfs.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define STORM_JOIN_MS 5000
 #define STORM_RECOVER_MS 2000
@@ -170,9 +172,20 @@ static void *storm_canceller_main(void *p)
 	for (unsigned i = 0; i < storm_cfg->batch; i++)
 		if (storm_cfg->how_weight[STORM_HOW_TIMER] &&
 		    storm_timer_create(&c->pend[i])) {
-			perror("cpstorm-storm: timer_create");
-			storm_spawn_failed = 1;
-			return NULL;
+			/* Setup, not a respawn: say which limit (once:
+			 * the other cancellers hit it too), and stop. */
+			static int said;
+
+			if (__atomic_exchange_n(&said, 1, __ATOMIC_SEQ_CST))
+				return NULL;
+			fprintf(stderr, "cpstorm-storm: timer_create: %s: the "
+				"timer canceller needs --cancellers x --batch = "
+				"%u POSIX timers (qemu-user has 32 per process, "
+				"the kernel RLIMIT_SIGPENDING): lower --batch or "
+				"--cancellers, or leave timer out of --how\n",
+				strerror(errno),
+				storm_cfg->cancellers * storm_cfg->batch);
+			exit(2);
 		}
 	while (!storm_stopping && c->count && !storm_spawn_failed)
 		if (storm_batch(c, &rng))

@@ -4,24 +4,49 @@
 #include "storm_rng.h"
 
 #include <handshake.h>
+#include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
 __thread struct storm_slot *storm_self;
 static unsigned op_cumulative[STORM_MAX_OPS];   /* of the configured mix */
 static pthread_attr_t target_attr;
 
+/* Small stacks: 10,000 targets on a small machine.  glibc keeps the
+ * stacks of joined threads in its cache, so a respawn rarely maps.  Some
+ * arches refuse the default 64 KiB (aarch64: PTHREAD_STACK_MIN is 128 KiB,
+ * room for its large signal frames): there the threads get the minimum,
+ * said once on stderr. */
+size_t storm_stack_bytes(const struct storm_config *c)
+{
+	static int said;
+	size_t stack = (size_t)c->stack_kib * 1024;
+	long min = sysconf(_SC_THREAD_STACK_MIN);
+
+	if (min <= 0 || stack >= (size_t)min)
+		return stack;
+	if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		fprintf(stderr, "storm: --stack %u KiB is below this system's "
+			"thread stack minimum (%ld KiB): threads get %ld KiB\n",
+			c->stack_kib, min / 1024, min / 1024);
+	return (size_t)min;
+}
+
 int storm_targets_init(void)
 {
 	unsigned w = 0;
+	int err;
 
 	for (unsigned i = 0; i < storm_nops; i++)
 		op_cumulative[i] = (w += storm_cfg->op_weight[i]);
-	/* Small stacks: 10,000 targets on a small machine.  glibc keeps the
-	 * stacks of joined threads in its cache, so a respawn rarely maps. */
-	if (pthread_attr_init(&target_attr) ||
-	    pthread_attr_setstacksize(&target_attr,
-				      (size_t)storm_cfg->stack_kib * 1024))
+	if ((err = pthread_attr_init(&target_attr)) ||
+	    (err = pthread_attr_setstacksize(&target_attr,
+					     storm_stack_bytes(storm_cfg)))) {
+		errno = err;   /* the caller reports errno */
 		return -1;
+	}
+	if (!w)
+		errno = EINVAL;
 	return w ? 0 : -1;
 }
 
