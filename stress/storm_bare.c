@@ -15,10 +15,13 @@
 #include "storm.h"
 
 #include <case.h>
+#include <handshake.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+#define STORM_BARE_JOIN_MS 5000
 
 struct storm_bare_target {
 	pthread_t th;
@@ -64,7 +67,16 @@ static void *storm_bare_creator(void *p)
 		for (unsigned i = 0; i < n; i++) {
 			void *ret;
 
-			pthread_join(t[i].th, &ret);
+			/* A backend that loses the request would hang the
+			 * loop: bounded, and the run ends as a failure. */
+			if (join_bounded(t[i].th, &ret, STORM_BARE_JOIN_MS)) {
+				fprintf(stderr, "cpstorm-storm: --bare: a target "
+					"was not joined %d ms after its cancel\n",
+					STORM_BARE_JOIN_MS);
+				k->failed++;
+				bare_stop = 1;
+				continue;
+			}
 			if (ret != PTHREAD_CANCELED) {
 				k->failed++;
 				continue;
