@@ -298,11 +298,13 @@ static int storm_measure(const struct storm_config *c)
 	     miss > STORM_MIN_MISS && storm_tries < STORM_MIN_TRIES_MAX;
 	     storm_tries++)
 		miss *= 1 - p;
-	fprintf(stderr, "minimise: failed %u of %u runs (detection power about "
-		"%.0f%%): each candidate gets %u tries, so one that reproduces "
-		"as often is dropped at most %.0f%% of the time\n", failed,
-		STORM_MIN_FIRST, 100 * p, storm_tries,
-		100 * miss);
+	if (failed)
+		fprintf(stderr, "minimise: failed %u of %u runs (detection "
+			"power about "
+			"%.0f%%): each candidate gets %u tries, so one that "
+			"reproduces as often is dropped at most %.0f%% of the "
+			"time\n", failed, STORM_MIN_FIRST, 100 * p, storm_tries,
+			100 * miss);
 	return want;
 }
 
