@@ -2,10 +2,10 @@
 # storm_replay_check.sh STORM... - a recorded failure replays to the same
 # outcome kinds.  Records a short storm of a flawed strategy (cp:async
 # leaks recvmsg descriptors and acts inside handlers, hundreds of times in
-# two seconds), replays it from its JSON record alone, and compares which
-# of leaked_fds, lost, inside_handler, spurious_eintr and memory_growing
-# are non-zero in the two records (batches of 8: qemu-user has only 32
-# POSIX timers).  STORM is the storm binary, with the cross build's
+# two seconds), replays it from its JSON record alone, and checks that
+# each of leaked_fds, lost, inside_handler, spurious_eintr and
+# memory_growing that the recording showed comes back (batches of 8:
+# qemu-user has only 32 POSIX timers).  STORM is the storm binary, with the cross build's
 # emulator in front when there is one.
 rec=$(mktemp) || exit 2
 trap 'rm -f "$rec"' EXIT
@@ -18,12 +18,20 @@ rc=$?
 "$@" --replay "$rec" --json "$rec" >/dev/null
 rc=$?
 [ $rc -eq 1 ] || { echo "replay: exit $rc, expected 1 (a finding)"; exit 1; }
+# kinds LINE COUNT-REGEX: the outcome kinds of record LINE whose count
+# matches.  A kind seen only a few times is the interleavings' luck, which
+# a replay does not repeat (under qemu-user cp:async leaks 0-2 descriptors
+# in two seconds): each kind recorded at least 5 times must come back, at
+# least once.
 kinds() {
 	for k in leaked_fds lost inside_handler spurious_eintr; do
-		sed -n "${1}p" "$rec" | grep -q "\"$k\":[1-9]" && printf '%s ' "$k"
+		sed -n "${1}p" "$rec" | grep -Eq "\"$k\":$2" && printf '%s ' "$k"
 	done
 	sed -n "${1}p" "$rec" | grep -q '"memory_growing":true' && printf 'memory '
 }
-a=$(kinds 1) b=$(kinds 2)
-echo "recorded: $a; replayed: $b"
-[ -n "$a" ] && [ "$a" = "$b" ]
+a=$(kinds 1 '([5-9]|[1-9][0-9]+)[,}]') b=$(kinds 2 '[1-9]')
+echo "recorded (5 or more): $a; replayed: $b"
+[ -n "$a" ] || exit 1
+for k in $a; do
+	case " $b" in *" $k "*) ;; *) exit 1 ;; esac
+done
