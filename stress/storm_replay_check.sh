@@ -22,7 +22,8 @@ rc=$?
 # matches.  A kind seen only a few times is the interleavings' luck, which
 # a replay does not repeat (under qemu-user cp:async leaks 0-2 descriptors
 # in two seconds): each kind recorded at least 5 times must come back, at
-# least once.
+# least once; when none reached 5 (an overloaded machine), one of those
+# recorded must.
 kinds() {
 	for k in leaked_fds lost inside_handler spurious_eintr; do
 		sed -n "${1}p" "$rec" | grep -Eq "\"$k\":$2" && printf '%s ' "$k"
@@ -31,7 +32,15 @@ kinds() {
 }
 a=$(kinds 1 '([5-9]|[1-9][0-9]+)[,}]') b=$(kinds 2 '[1-9]')
 echo "recorded (5 or more): $a; replayed: $b"
-[ -n "$a" ] || exit 1
+if [ -z "$a" ]; then
+	a=$(kinds 1 '[1-9]')
+	echo "recorded (fewer than 5 each): $a; one must come back"
+	[ -n "$a" ] || exit 1
+	for k in $a; do
+		case " $b" in *" $k "*) exit 0 ;; esac
+	done
+	exit 1
+fi
 for k in $a; do
 	case " $b" in *" $k "*) ;; *) exit 1 ;; esac
 done
