@@ -40,7 +40,6 @@ static volatile int cleanup_ran, cleanup_in_handler;
 static struct timespec cleanup_at;
 static volatile pid_t target_tid;
 
-
 static void case_cleanup(void *p)
 {
 	(void)p;

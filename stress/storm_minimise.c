@@ -109,8 +109,9 @@ static int storm_kinds(const char *rec)
 	return kinds;
 }
 
-/* One rerun of c: its failure kinds (0: passed, or no record). */
-static int storm_run_child(const struct storm_config *c)
+/* One rerun of c: its failure kinds (0: passed, or no record); with
+ * `attribute`, a failure's record also marks the ops it names. */
+static int storm_run_child(const struct storm_config *c, int attribute)
 {
 	char cmd[2048], *argv[64], *save = NULL, *rec;
 	int n = 0, status, kinds = 0;
@@ -139,6 +140,8 @@ static int storm_run_child(const struct storm_config *c)
 	    !(rec = storm_last_line()))
 		return 0;
 	kinds = storm_kinds(rec);
+	if (kinds && attribute)
+		storm_note_attributed(rec);
 	free(rec);
 	return kinds;
 }
@@ -147,7 +150,7 @@ static int storm_run_child(const struct storm_config *c)
 static int storm_fails(const struct storm_config *c, int want)
 {
 	for (unsigned i = 0; i < storm_tries && storm_runs < STORM_MIN_RUNS; i++)
-		if (storm_run_child(c) & want)
+		if (storm_run_child(c, 0) & want)
 			return 1;
 	return 0;
 }
@@ -281,17 +284,12 @@ static int storm_measure(const struct storm_config *c)
 	double p, miss;
 
 	for (unsigned i = 0; i < STORM_MIN_FIRST; i++) {
-		int kinds = storm_run_child(c);
-		char *rec;
+		int kinds = storm_run_child(c, 1);
 
 		if (!kinds)
 			continue;
 		failed++;
 		want |= kinds;
-		if ((rec = storm_last_line())) {
-			storm_note_attributed(rec);
-			free(rec);
-		}
 	}
 	p = (failed + 1.0) / (STORM_MIN_FIRST + 2.0);
 	for (storm_tries = 1, miss = 1 - p;
@@ -337,7 +335,7 @@ int storm_minimise(const struct storm_config *c, const char *argv0)
 	storm_shrink_mix(&best, storm_how_of, storm_how_names, STORM_NHOW, want);
 	storm_shrink_knobs(&best, want);
 	for (unsigned i = 0; i < storm_tries; i++)
-		again += (storm_run_child(&best) & want) != 0;
+		again += (storm_run_child(&best, 0) & want) != 0;
 	unlink(json_path);
 	storm_command_line(&best, argv0, cmd, sizeof cmd);
 	printf("minimised (%u reruns; it reproduced %u of %u times when run "

@@ -50,5 +50,4 @@ static inline long cp_arch_syscall6(long nr, long a1, long a2, long a3,
 	return x0;
 }
 
-
 #endif

@@ -81,5 +81,4 @@ cp_arch_syscall6(long nr CP_UNUSED, long a1 CP_UNUSED, long a2 CP_UNUSED,
 #undef CP_I386_PUSH
 #undef CP_I386_CFI
 
-
 #endif

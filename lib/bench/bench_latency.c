@@ -80,7 +80,6 @@ static void block_futex(void)
 		be->futex_wait(&never_word, 0);
 }
 
-
 static const struct {
 	const char *name;
 	void (*block)(void);

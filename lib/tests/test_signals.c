@@ -54,7 +54,6 @@ static void count_handler(int sig)
 	flag_set(&handler_runs);
 }
 
-
 static void cleanup_note_handler(void *p)
 {
 	struct unit_target *t = p;
@@ -98,11 +97,11 @@ START_TEST(nested_handler_defers_then_acts)
 }
 END_TEST
 
-/* A handler that keeps the cancel signal blocked (its sa_mask) until the
- * test opens the gate, then unblocks it: the request is taken on top of
- * this handler, at a moment the test chose. */
+/* hold_handler with a gate: the cancel signal stays blocked (its
+ * sa_mask) until the test opens the gate, then is unblocked, so the
+ * request is taken on top of this handler at a moment the test chose. */
 static struct {
-	volatile int entered, open, unblocked;
+	volatile int open, unblocked;
 } gate;
 
 static void gate_handler(int sig)
@@ -111,7 +110,7 @@ static void gate_handler(int sig)
 
 	(void)sig;
 	hold.in = 1;
-	flag_set(&gate.entered);
+	flag_set(&hold.entered);
 	flag_wait(&gate.open);
 	sigemptyset(&s);
 	sigaddset(&s, cp_signal());
@@ -143,7 +142,7 @@ START_TEST(reraise_survives_full_signal_queue)
 	unit_start(&t, body_read);
 	unit_wait_in_syscall(&t, SYS_read);
 	pthread_kill(t.th, SIGUSR1);
-	ck_assert(unit_flag_wait_bounded(&gate.entered, UNIT_WAIT_MS));
+	ck_assert(unit_flag_wait_bounded(&hold.entered, UNIT_WAIT_MS));
 	ck_assert_int_eq(cp_cancel(t.th), 0);
 	ck_assert(unit_wait_sigpending(&t, cp_signal()));
 	ck_assert_int_eq(getrlimit(RLIMIT_SIGPENDING, &old), 0);

@@ -93,17 +93,22 @@ class Apt:
             if value) + 'APT::Architectures { "amd64"; };\n')
         return conf
 
-    def _run(self, argv, what, cwd=None, check=True):
+    def _exec(self, argv, cwd=None):
+        """(exit status, stdout + stderr) of an apt tool on our config."""
         if not shutil.which(argv[0]):
             raise UserError(f"{argv[0]} not found; libc backends from the "
                             "archive need apt (Debian or a derivative)")
         env = dict(os.environ, APT_CONFIG=self._config(), LC_ALL="C")
         r = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                            capture_output=True, text=True)
-        out = r.stdout + r.stderr
-        if r.returncode != 0 and check:
+        return r.returncode, r.stdout + r.stderr
+
+    def _run(self, argv, what, cwd=None):
+        """Its output; a failure is a UserError naming `what`."""
+        status, out = self._exec(argv, cwd)
+        if status != 0:
             raise UserError(f"{what} failed: {_apt_error(out)}")
-        return out if check else (r.returncode, out)
+        return out
 
     def _lists(self):
         folder = os.path.join(self.root, "lists")
@@ -123,8 +128,7 @@ class Apt:
     def update(self):
         print(f"cpstorm: fetching Debian package indexes ({', '.join(SUITES)})"
               f" from {MIRROR} into {self.root}", file=sys.stderr, flush=True)
-        status, out = self._run(["apt-get", "update"], "apt-get update",
-                                check=False)
+        status, out = self._exec(["apt-get", "update"])
         # A signature problem must stop us; a suite the mirror no longer
         # carries (moved to archive.debian.org) only offers nothing.
         bad = [x for x in out.splitlines() if "NO_PUBKEY" in x or
