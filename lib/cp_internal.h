@@ -150,8 +150,9 @@ CP_HIDDEN long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2,
 CP_HIDDEN long cp_call_slow(int libc_conv, long nr, const long a[6]);
 CP_HIDDEN long cp_call_pending(long r, long nr, int libc_conv);
 
-/* The cancellable syscall, inlined into every wrapper: publish in_cp (the
- * canceller's membarrier orders it against its `pending` store), let the
+/* The cancellable syscall, inlined into every wrapper: publish in_cp (a
+ * canceller that reads it as 0 runs membarrier before believing that, so
+ * no fence is needed here; lib/cancel.c), let the
  * asm routine check `pending` and enter the kernel, unpublish.  in_cp
  * counts: a handler may nest a call inside a call, and its increment and
  * decrement cancel out before the outer call goes on.  Disabled
