@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: async-type — with PTHREAD_CANCEL_ASYNCHRONOUS, a
  * cancellation acts promptly in a thread that only computes (no syscall,

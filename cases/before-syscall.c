@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: before-syscall — a cancellation request that lands after
  * the cancellation point's last check of the request but before its

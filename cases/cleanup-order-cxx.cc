@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Description: cleanup-order-cxx — acting on a cancellation inside a cp_
 // (or libc) call unwinds C++ frames: a catch (...) that rethrows sees the
 // forced unwind, destructors of every object alive across the call run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: cleanup-order — acting on a cancellation runs the thread's
  * cleanup handlers last-pushed first, across frames, then its TSD

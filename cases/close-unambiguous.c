@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: close-unambiguous — under cancellation, close must leave
  * its caller knowing whether the descriptor is gone: if the call returns

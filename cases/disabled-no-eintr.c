@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: disabled-no-eintr — with cancellation disabled, a request
  * must not disturb a blocked call: no EINTR, no early return.

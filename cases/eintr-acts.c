@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: eintr-acts — a cancellation request that interrupts a call
  * the kernel ends with EINTR (not restarts) must act, never surface EINTR.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: handler-nocancel-stays — a non-cancellable blocking syscall
  * inside a signal handler that interrupted a cancellation point must stay

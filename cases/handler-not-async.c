@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: handler-not-async — a cancellation requested while an
  * unrelated signal handler runs on top of a blocked cancellation point

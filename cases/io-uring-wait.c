@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: io-uring-wait — a thread waiting in io_uring_enter for
  * completions must be cancellable there, and no descriptor that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: leak-after-return — a cancellation that arrives while an
  * fd-allocating syscall completes must not lose the fd (glibc BZ#12683).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: longjmp-from-handler — after a siglongjmp out of a signal
  * handler that interrupted a cancellation point, a later cancellation

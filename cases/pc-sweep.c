@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: pc-sweep — a cancellation request that lands at any
  * instruction of a cancellable write() must be acted on exactly when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: restart-syscall — a cancellation that arrives while a sleep
  * is being continued by the kernel through restart_syscall(2) must act.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: restart-transparent — an unrelated signal delivered while a
  * thread waits in a cancellation point must look exactly as it does with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * Description: sigsys-trap — a cancellation requested while a SIGSYS
  * handler emulates a syscall that seccomp trapped inside the cancellable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cp_internal.h - libcp's per-thread state and the seams between its files.
  *

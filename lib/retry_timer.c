@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * retry_timer.c - the "timer" strategy's retry (the seed's option 1).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strategy.c - the table of cancellation strategies (see cp.h). */
 #define _GNU_SOURCE
 #include "cp_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * syscall.c - cp_syscall: the one cancellable system call every wrapper
  * goes through.  Returns the kernel's result or -errno.

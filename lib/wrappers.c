@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wrappers.c - cancellation points with libc signatures.  Each is the
  * cancellable syscall plus cp_ret(), the single -errno -> errno step.

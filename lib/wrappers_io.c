@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wrappers_io.c - file and descriptor cancellation points (POSIX's list)
  * with libc signatures; each is one cp_syscall plus cp_ret().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wrappers_net.c - socket cancellation points with libc signatures. */
 #define _GNU_SOURCE
 #include "cp_internal.h"

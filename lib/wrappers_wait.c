@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wrappers_wait.c - the waiting cancellation points: poll/select/epoll,
  * sleeps, signal waits, child waits, futex and io_uring waits.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # CDash nightly for one soak shard: configure with -Werror, build, run the
 # whole ctest suite and a soak over this machine's seed range, submit.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm.h - the randomized cancellation storm: shared types.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_bare.c - --bare: the ceiling the storm is measured against.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_cancel.c - canceller threads.  Each owns a disjoint slice of the
  * slots, so a slot's thread is cancelled, joined and replaced by one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_fuzzy.c - delay calibration in the spirit of LTP's fuzzy sync.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_lost.c - cancellations that were not acted on in time.
  *

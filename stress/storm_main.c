@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_main.c - cpstorm-storm: the run, the stop, the exit status.
  *

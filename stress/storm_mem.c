@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_mem.c - memory and descriptors sampled during the run.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_minimise.c - --minimise: shrink a failing configuration.
  *

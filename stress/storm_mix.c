@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_mix.c - the op and canceller mixes as text ("openat:3,poll"), and
  * the command line that reruns a configuration.  The same text goes to

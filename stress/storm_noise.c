@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_noise.c - unrelated signal handlers on top of cancellation points.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_ops.c - the ops table, and the descriptor-passing ops.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storm_ops.h - what the ops files share (not for the rest of the storm). */
 #ifndef STORM_OPS_H
 #define STORM_OPS_H

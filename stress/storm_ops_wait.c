@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_ops_wait.c - ops that wait without allocating (eventfd, futex,
  * waitpid) or whose waits end by a timeout (poll, epoll_wait, nanosleep,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storm_opts.c - the storm's command line. */
 #define _GNU_SOURCE
 #include "storm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_replay.c - --replay FILE: the configuration of a recorded run.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # storm_replay_check.sh STORM... - a recorded failure replays to the same
 # outcome kinds.  Records a short storm of a flawed strategy (cp:async
 # leaks recvmsg descriptors and acts inside handlers, hundreds of times in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storm_report.c - the summary for people and the JSON record. */
 #define _GNU_SOURCE
 #include "storm_report.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #ifndef STORM_REPORT_H
 #define STORM_REPORT_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_res.c - what the ops share, and the feeder that keeps it moving.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* storm_target.c - target threads and their slots. */
 #define _GNU_SOURCE
 #include "storm_ops.h"

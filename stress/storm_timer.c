@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_timer.c - cancels sent from a POSIX timer's signal handler.
  *

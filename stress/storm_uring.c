@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * storm_uring.c - io_uring OPENAT and ACCEPT, waited for through the
  * backend's io_uring_enter (cp_io_uring_enter, or the plain syscall for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backend.c - the table of backends a case or the storm can run against. */
 #define _GNU_SOURCE
 #include "backend.h"

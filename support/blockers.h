@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blockers.h - calls that block a thread until something happens, made
  * through a backend, with the syscalls /proc shows while they block (libc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* case.c - the shared command line of the cases. */
 #define _GNU_SOURCE
 #include "case.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handler_run.c - a thread in a cancellation point with a handler on top. */
 #define _GNU_SOURCE
 #include "handler_run.h"

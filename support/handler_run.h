@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handler_run.h - a target thread sitting in a cancellation point (the
  * backend's read() of an empty pipe) with a signal handler on top of it:

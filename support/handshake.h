@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handshake.h - one-shot flags between threads, backed by a futex.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * notify.h - holding a thread inside the kernel with seccomp user
  * notification, so a case can do things "while the syscall is in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* order.c - the cleanup-order driver (see order.h). */
 #define _GNU_SOURCE
 #include "order.h"

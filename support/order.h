@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * order.h - the cleanup-order cases' shared driver (C and C++ targets).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* procfs.c - reading /proc for leak accounting and hang diagnosis. */
 #define _GNU_SOURCE
 #include "procfs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * procfs.h - what /proc says about this process and its threads.
  *

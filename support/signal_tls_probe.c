@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * signal_tls_probe.c - does a thread keep its own thread-local storage
  * across a signal handler while a newer thread exists?

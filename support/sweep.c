@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sweep.c - a backend's write() held by ptrace at a chosen instruction. */
 #define _GNU_SOURCE
 #include "sweep.h"

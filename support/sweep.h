@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sweep.h - holding a backend's write() at any chosen instruction while a
  * cancellation request lands (cases/pc-sweep.c, cases/before-syscall.c).

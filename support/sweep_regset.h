@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sweep_regset.h - the pc-sweep pieces (support/sweep.c) of an arch whose
  * ptrace has no PTRACE_GETREGS, only regset NT_PRSTATUS, whose syscall

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sysnr.h - the syscall a libc blocks in when the arch lacks the classic
  * one, for tables that recognise "blocked in X" through /proc/<tid>/syscall

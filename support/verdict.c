@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verdict.c - the verdict line, bounded waits and the watchdog. */
 #define _GNU_SOURCE
 #include "verdict.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * aarch64 pieces of libcp that generic code needs: the ucontext PC/SP
  * accessors used by the cancel signal handler, and a raw syscall used for

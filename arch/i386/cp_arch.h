@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * i386 pieces of libcp that generic code needs: the ucontext PC/SP
  * accessors used by the cancel signal handler, and the raw syscall used

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * i386 pieces of the pc-sweep case (cases/pc-sweep.c): reading a
  * ptrace-stopped thread's PC and SP, and recognising the instruction that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * riscv64 pieces of the pc-sweep case (cases/pc-sweep.c): the register
  * names and the syscall instruction; the regset reading they plug into is

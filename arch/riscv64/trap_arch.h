@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * riscv64 pieces of the sigsys-trap case (cases/sigsys-trap.c): a SIGSYS
  * handler emulates the syscall that SECCOMP_RET_TRAP refused by writing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * x86_64 pieces of the pc-sweep case (cases/pc-sweep.c): reading a
  * ptrace-stopped thread's PC and SP, and recognising the instruction that

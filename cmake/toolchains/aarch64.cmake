@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # aarch64 cross build with Debian's gcc-aarch64-linux-gnu and
 # libc6-dev-arm64-cross; the test binaries run under qemu-user with the
 # cross sysroot as its library prefix (no binfmt registration needed).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by the arch toolchain files: where pkg-config finds the target's
 # liburing, libseccomp and Check.  runner/cpstorm test --arch unpacks the
 # arch's Debian packages into CP_DEPS_ROOT (runner/cpstorm_lib/deps.py);

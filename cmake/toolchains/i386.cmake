@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # i386 on an x86_64 Debian host: the native gcc with -m32, Debian 12's
 # libc6-dev-i386, lib32gcc-12-dev and lib32stdc++-12-dev (not gcc-multilib:
 # it conflicts with the cross compilers the other ports need).  The test

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The test emulator of the qemu-user runs (CMAKE_CROSSCOMPILING_EMULATOR):
 # runs a test program under qemu-user, or says SKIP (exit 77) with the
 # reason when its verdict would not be trustworthy there.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # riscv64 cross build with Debian's gcc-riscv64-linux-gnu and
 # libc6-dev-riscv64-cross; the test binaries run under qemu-user with the
 # cross sysroot as its library prefix (no binfmt registration needed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_call.c - what a cancellation point costs when nothing is pending.
  *

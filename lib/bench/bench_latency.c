@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_latency.c - how long a cancellation takes to act.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cp.h - libcp: race-free cancellable system calls for POSIX threads.
  *

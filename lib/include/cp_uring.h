@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cp_uring.h - a cancellable io_uring_wait_cqe() for liburing users.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Packaging check: install into a scratch prefix, build a program through
 # the installed pkg-config file (shared and static), run it, and check that
 # libcp.so exports the cp_ API and nothing else, all under LIBCP_1.0.

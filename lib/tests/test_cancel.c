@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cancel.c - requesting and acting: before the syscall, while blocked,
  * state and type, cleanup, targets that never used libcp. */
 #include "unit.h"

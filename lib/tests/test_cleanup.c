@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_cleanup.c - what runs when a cancellation acts: cleanup handlers,
  * then thread-specific data destructors; and type switching under a flood
  * of requests. */

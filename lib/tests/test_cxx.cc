@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // test_cxx.cc - acting on a cancellation inside a cp_ call unwinds C++
 // frames: destructors run, and a catch (...) that rethrows lets the forced
 // unwind go on (abi::__forced_unwind).  Twice: a request pending before the

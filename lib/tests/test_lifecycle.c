@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_lifecycle.c - the close rule, and per-thread state over many
  * thread lifetimes. */
 #include "unit.h"

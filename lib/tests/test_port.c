@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_port.c - what every arch port must get right, checked without
  * seccomp, ptrace or /proc/<tid>/syscall, so that it also runs under
  * qemu-user (where the other suites cannot force their interleavings):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_signals.c - the cancel signal against the kernel's restart rules
  * and against other handlers. */
 #include "unit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_uring.c - io_uring: a cancellable wait for completions, and a
  * submit-and-wait that already submitted reports its count (the
  * cancellation then waits for the next point) instead of losing it. */

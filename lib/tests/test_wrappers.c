@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_wrappers.c - every cp_ wrapper is a cancellation point (and the
  * non-waiting fcntl/futex commands are not); every call that the kernel
  * ends with EINTR acts on a cancellation instead of surfacing it. */

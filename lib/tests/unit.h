@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unit.h - helpers shared by libcp's Check tests: start a target thread,
  * wait (bounded) until it is blocked in a given syscall, handshakes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_main.c - runs libcp's Check suites (fork mode: one process per
  * test, so a broken cancellation cannot take the others down). */
 #include "unit.h"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """cpstorm_lib: the pieces behind runner/cpstorm, one job per module.
 
 cli     - subcommands and options; every mistake is a UserError

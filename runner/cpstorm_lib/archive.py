@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Debian's archive through apt with a private state: package indexes whose
 signatures apt verifies (InRelease against the Debian archive keyring),
 .deb files checked against the SHA256 those indexes list, and extraction

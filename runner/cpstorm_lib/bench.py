@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`cpstorm bench`: the performance figures, each side by side with its
 peers, measured in one run on this machine.  Benchmarks print numbers;
 they never pass or fail.

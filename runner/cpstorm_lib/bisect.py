@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`bisect`: over the ordered versions of one C library family (or a list
 of glibc build trees), find the adjacent pair where a case's verdict
 changes.  A probe runs the case N times and is trusted only when every run

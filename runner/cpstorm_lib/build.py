@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Configure and build with cmake; find what the build produced."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The command line: subcommands, options, and their checks.  Every
 mistake becomes UserError (one line, exit 2), never argparse's usage dump
 or a traceback."""

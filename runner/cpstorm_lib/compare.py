@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`run --compare FILE`: the verdicts of this run against a reference
 run's records (results/reference-*.jsonl), so a verdict that changed, a
 strategy that started losing a race or a libc that stopped, is flagged

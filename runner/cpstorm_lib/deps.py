@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Dependencies: find the Debian packages that are missing, install them
 as root (apt-get), or tell a non-root user the exact command to run."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """User errors: printed as one line, exit status 2, never a traceback."""
 
 

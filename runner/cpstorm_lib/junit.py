@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """JUnit XML (--junit FILE) for Jenkins and GitLab: a <testsuite> per
 backend, a <testcase> per case (and the storm), with <failure>, <error> or
 <skipped> carrying the one-line detail.

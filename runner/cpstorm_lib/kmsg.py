@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Kernel health: fail a cell when the kernel complained while it ran.
 
 Cancellation storms hammer signal delivery, futexes, io_uring and fd

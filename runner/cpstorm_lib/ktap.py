@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """KTAP version 1 (Documentation/dev-tools/ktap.rst in the kernel) on
 stdout, for KernelCI/LAVA: one top-level test per backend, its cases and
 storm as nested subtests.

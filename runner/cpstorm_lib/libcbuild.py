@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Builds of the case and storm programs against another C library:
   - an older glibc: cmake with a sysroot made of that version's libc6-dev
     (and the -dev packages of the same Debian release);

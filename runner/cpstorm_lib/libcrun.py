@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run the cases and the storm under another C library: resolve a backend
 name (glibc-2.41, musl-1.2.5, glibc-build:/path) to a Launch, fetching and
 building what it needs, then run cells whose column is that name while the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Libc backends beyond the system's: glibc and musl versions from Debian's
 archive (`glibc-2.41`, `musl-1.2.5`) and a developer's glibc build tree
 (`glibc-build:/path`).  Each is named by the upstream version the archive

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The report's two renderings of the same Results: Markdown for a
 terminal, a review or a wiki, and one self-contained HTML page (inline
 SVG and CSS, nothing fetched) for a person who has ten seconds."""

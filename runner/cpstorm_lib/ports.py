@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The arch ports (runner/cpstorm test --arch): which toolchain file and
 build directory each uses, and the arch's own liburing, libseccomp and
 Check, unpacked from Debian packages into the build directory.

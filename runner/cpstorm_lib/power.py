@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Detection power: over repeated runs of the grid, which cases caught
 each flawed backend and in how many runs, and which cells did not give
 the same verdict every time.  The suite's own promise (issue 4): every

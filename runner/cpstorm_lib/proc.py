@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run one program in its own process group, bounded by a timeout.
 
 Each case or storm gets a new session (hence its own process group), so a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What `run` shows: the verdict table, the details of every cell that did
 not pass, the storm figures, and the JSON Lines file; and `report`, which
 turns result files into report.md and report.html (results, page, svg)."""

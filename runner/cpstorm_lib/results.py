@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Result files read back for `report`: the JSON Lines of `run --json`
 (records without "kind") and of `soak` (kind cell / sample / soak-start /
 soak-end), folded into what the report shows."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Samples /proc while a soak runs: the programs the runner started (the
 storm or a case: resident memory, threads, open fds) and the system
 (available memory, load, open files, processes).  A storm that leaks

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Where `run` sends each finished cell: the JSON Lines file (--json), the
 JUnit file (--junit) and KTAP on stdout (--ktap), all fed as cells finish
 so a killed run keeps what it measured."""

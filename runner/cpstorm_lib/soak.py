@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`soak`: the cases and a storm per backend, seed after seed across a
 seed range, until the duration is used up, with /proc sampled throughout.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The storm: build/stress/cpstorm-storm for one backend, judged from its
 exit status and the JSON record it prints last on stdout."""
 

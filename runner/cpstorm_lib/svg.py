@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Inline SVG charts for the HTML report: no script, no fonts or styles
 from the network, readable when printed.  Each function returns one
 <svg> element as text."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A case's result: its verdict line (support/verdict.h) checked against
 its exit status.  Anything that does not add up is an "error" cell that
 says why, never a guess."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A strict reader of KTAP version 1 (Documentation/dev-tools/ktap.rst):
 version line, optional plan, result lines numbered from 1, nested blocks
 indented by two spaces and closed by their parent's result line.  Raises

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared bits of the runner's unit tests: import path and fake cells."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """--junit: a document Jenkins and GitLab read (root <testsuites>, a
 <testsuite> per backend with consistent counts, <testcase name classname
 time> with at most one failure/error/skipped child), rewritten whole after

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Kernel health: the /dev/kmsg reader finds splats between a cell's
 markers, ignores user-space lines and lines outside the window, and turns
 a passing cell into a failing one that quotes the kernel."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """--ktap: the stream is valid KTAP version 1 as the kernel documents it
 (checked by ktap_check, a strict reader written from ktap.rst)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Libc backends and bisect: version names from Debian versions, the
 catalog from apt's answers, self-contained unpacked trees (nothing left
 half-written), build-tree launches, and bisect's search with unanimous,

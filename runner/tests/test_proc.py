@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """proc.run: a program that outlives --timeout is killed with everything
 it started (its own process group), and the runner is told."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """report: reads the committed reference records (the run --json format)
 and soak records, and writes a Markdown grid that matches the records and
 an HTML page that is self-contained (no script, nothing fetched) with

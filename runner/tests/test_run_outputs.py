@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`cpstorm run --ktap --junit --json` end to end on a real build (ctest
 passes CPSTORM_BUILD_DIR): stdout is valid KTAP holding the same verdicts
 as the JSON records and the JUnit file."""

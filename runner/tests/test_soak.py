@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """soak: its inputs (durations, seed ranges) give one-line errors, its
 records are whole JSON lines on disk as soon as written, its summary
 adds up, and the /proc sampler sees a child it did not start itself."""
