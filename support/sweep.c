@@ -210,13 +210,9 @@ size_t sweep_trace(uintptr_t entry, uintptr_t *trace, size_t *sys_at)
 
 	if (rc)
 		sweep_setup_failed(&r, rc);
-	/* The return address: pushed by the call (x86), or in the link
-	 * register when the arch's sweep_arch.h says so (aarch64, riscv64). */
-#ifdef SWEEP_ARCH_LINK_REGISTER
+	/* The return address: on the stack (x86) or in the link register
+	 * (aarch64, riscv64); the arch's sweep_arch.h knows which. */
 	ret_addr = sweep_arch_ret_addr(r.tid, sp0);
-#else
-	ret_addr = (uintptr_t)ptrace(PTRACE_PEEKDATA, r.tid, (void *)sp0, NULL);
-#endif
 	*sys_at = SIZE_MAX;
 	while (n < SWEEP_MAX_TRACE && !sweep_arch_regs(r.tid, &pc, &sp)) {
 		if (pc == ret_addr && sp == sp0 + SWEEP_ARCH_RET_SP_DELTA)

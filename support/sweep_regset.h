@@ -43,7 +43,6 @@ static inline int sweep_arch_is_syscall(unsigned long word_at_pc)
 
 /* The return address is in the link register, not on the stack; `ret`
  * leaves SP as it was at the entry. */
-#define SWEEP_ARCH_LINK_REGISTER 1
 static inline uintptr_t sweep_arch_ret_addr(pid_t tid, uintptr_t sp_at_entry)
 {
 	struct user_regs_struct r;
