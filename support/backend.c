@@ -171,26 +171,25 @@ static const struct backend backend_libc = {
 	.io_uring_enter = cp_io_uring_enter4,                           \
 }
 
+/* Every strategy of libcp's table, in its order (the default first). */
 static const struct backend backend_cp[] = {
-	CP_BACKEND("reraise"),
-	CP_BACKEND("timer"),
-	CP_BACKEND("noretry"),
-	CP_BACKEND("async"),
-	CP_BACKEND("pcsyscall"),
+#define CP_STRATEGY(name, kind, text) CP_BACKEND(#name),
+#include "../lib/strategies.h"
+#undef CP_STRATEGY
 };
 
 #define N_CP (sizeof backend_cp / sizeof *backend_cp)
 
 const char *backend_names(void)
 {
-	static char names[256];
+	static char names[512];
+	size_t len;
 
 	if (!names[0]) {
-		strcpy(names, backend_libc.name);
-		for (size_t i = 0; i < N_CP; i++) {
-			strcat(names, " ");
-			strcat(names, backend_cp[i].name);
-		}
+		len = (size_t)snprintf(names, sizeof names, "%s", backend_libc.name);
+		for (size_t i = 0; i < N_CP && len < sizeof names; i++)
+			len += (size_t)snprintf(names + len, sizeof names - len,
+						" %s", backend_cp[i].name);
 	}
 	return names;
 }
@@ -219,7 +218,7 @@ const struct backend *backend_open(const char *name, char *err, size_t errlen)
 	if (!strcmp(name, "libc"))
 		return &backend_libc;
 	if (!strcmp(name, "cp"))
-		name = "cp:reraise";
+		name = backend_cp[0].name;
 	for (size_t i = 0; i < N_CP; i++) {
 		if (strcmp(name, backend_cp[i].name))
 			continue;

@@ -72,9 +72,10 @@ struct backend {
 			      unsigned int min_complete, unsigned int flags);
 };
 
-/* Resolve "libc", "cp" (= cp:reraise) or "cp:<strategy>" and prepare it
- * (for cp, select the strategy).  On failure returns NULL and writes a
- * one-line reason naming the valid choices into err. */
+/* Resolve "libc", "cp:<strategy>" (lib/strategies.h) or "cp" (the default
+ * strategy, the table's first) and prepare it (for cp, select the
+ * strategy).  On failure returns NULL and writes a one-line reason naming
+ * the valid choices into err. */
 const struct backend *backend_open(const char *name, char *err, size_t errlen);
 
 /* Space-separated list of every backend name, for usage messages. */

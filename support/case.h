@@ -6,7 +6,7 @@
  *
  * --backend picks what runs (support/backend.h; default cp).  --expect is
  * for ctest: the exit status then says whether the verdict was the one
- * expected for this backend (cases/CMakeLists.txt holds the table).
+ * expected for this backend (cases/expected.txt holds the table).
  */
 #ifndef SUPPORT_CASE_H
 #define SUPPORT_CASE_H

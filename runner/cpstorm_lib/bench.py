@@ -26,10 +26,10 @@ import time
 
 from . import archive, libcrun, libcs, proc, storm, verdict
 from .errors import UserError
+from .tables import flawed_backends
 
 SECTIONS = ("overhead", "latency", "storm", "detect")
 CALLGRIND_CALLS = (1000, 3000)     # two runs: the difference is per call
-FLAWED = ("cp:noretry", "cp:async", "cp:pcsyscall", "libc")
 
 
 def _callgrind_refs(argv, function, env):
@@ -199,7 +199,7 @@ def detect(build_dir, cases, env, seed, say):
     backend; the storm: the shortest of growing durations that catches it."""
     rows = []
     binary = os.path.join(build_dir, "stress", "cpstorm-storm")
-    for b in FLAWED:
+    for b in flawed_backends() + ("libc",):
         caught = []
         for name, case_bin in sorted(cases.items()):
             cell = verdict.run_case(name, case_bin, b, 60, env)

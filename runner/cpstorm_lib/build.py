@@ -90,16 +90,3 @@ def discover_cases(build_dir):
                         "without --no-build) or check cases/CMakeLists.txt")
     return cases
 
-
-def binary_backends(binary):
-    """The backend names a case binary offers (its --help 'backends:'
-    line), or None when it does not say."""
-    try:
-        r = subprocess.run([binary, "--help"], stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    for line in r.stdout.splitlines():
-        if line.startswith("backends:"):
-            return set(line.split()[1:])
-    return None

@@ -6,6 +6,7 @@ or a traceback."""
 import argparse
 import os
 import re
+import textwrap
 
 from .errors import UserError
 
@@ -84,15 +85,18 @@ def _add_build_dir(p, repo):
 
 def _run_epilog(d):
     lines = ["backends:"]
-    lines += [f"  {name:<13} {text}" for name, text in
-              d["backend_help"].items()]
+    for name, text in d["backend_help"].items():
+        lines += textwrap.wrap(text, 78, initial_indent=f"  {name:<13} ",
+                               subsequent_indent=" " * 16)
     lines += ["  (" + ", ".join(f"{a} = {b}" for a, b in
                                d["aliases"].items()) + ")", ""]
     lines += ["exit status: 0 once every cell has a verdict (a FAIL is a "
               "finding, not a",
-              f"runner failure); 1 with --strict when a {d['strict_backend']}"
-              " cell is not PASS,",
-              "or with --compare when a verdict changed;",
+              "runner failure); 1 with --strict when a correct strategy's "
+              "cell is not",
+              "PASS, a libcp verdict differs from cases/expected.txt or a "
+              "flawed strategy",
+              "went uncaught, or with --compare when a verdict changed;",
               "2 on bad input, missing packages (not root) or a broken "
               "build."]
     return "\n".join(lines)
@@ -123,8 +127,8 @@ def _add_cell_options(p, d):
                    help="do not fail cells on kernel BUG/WARNING/Oops lines "
                    "(checked via /dev/kmsg markers when root)")
     p.add_argument("--strict", action="store_true",
-                   help=f"exit 1 when a {d['strict_backend']} cell is not "
-                   "PASS")
+                   help="exit 1 when a correct strategy's cell is not PASS "
+                   "or a libcp verdict differs from cases/expected.txt")
     _add_build_dir(p, d["repo"])
 
 
@@ -213,8 +217,9 @@ def _soak_parser(d):
                "soak.jsonl; the summary is printed and written to "
                "OUT/summary.txt at the end and on Ctrl-C or SIGTERM.  "
                "Shard a long soak across machines by seed range.  Exit "
-               "status: 0 done; 1 with --strict when a "
-               f"{d['strict_backend']} cell did not pass; 130 interrupted; "
+               "status: 0 done; 1 with --strict when a correct "
+               "strategy's cell did not pass or a libcp verdict differs "
+               "from cases/expected.txt; 130 interrupted; "
                "2 bad input.")
     p.add_argument("--duration", metavar="T", type=_duration, required=True,
                    help="how long: 30s, 10m, 8h, 1h30m, ...")

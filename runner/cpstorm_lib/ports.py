@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 
-from . import build, deps
+from . import build, deps, tables
 
 ARCHES = ("i386", "aarch64", "riscv64")
 
@@ -177,12 +177,14 @@ def _emulator(repo, arch):
 
 
 def _storm(repo, arch, bdir):
-    """A short storm of cp:reraise and libc: one summary line each, and
-    whether cp:reraise came out clean (libc's leaks are findings)."""
+    """A short storm of libcp's default strategy and libc: one summary
+    line each, and whether libcp came out clean (libc's leaks are
+    findings)."""
     binary = os.path.join(bdir, "stress", "cpstorm-storm")
     emulator = _emulator(repo, arch)
     lines, clean = [], True
-    for backend in ("cp:reraise", "libc"):
+    default = tables.default_backend()
+    for backend in (default, "libc"):
         argv = [*emulator, binary, "--backend", backend,
                 "--duration", str(STORM_SECONDS), "--threads",
                 str(STORM_THREADS), "--seed", str(STORM_SEED), "--expect",
@@ -197,7 +199,7 @@ def _storm(repo, arch, bdir):
             continue
         try:
             rec = json.loads(r.stdout.strip().splitlines()[-1])
-            if backend == "cp:reraise":
+            if backend == default:
                 clean = rec["leaked_fds"] == 0 and rec["lost"] == 0
             lines.append(f"storm {backend}: {rec['cancellations']} "
                          f"cancellations ({rec['per_second']}/s), "
@@ -207,7 +209,7 @@ def _storm(repo, arch, bdir):
         except (IndexError, ValueError, KeyError):
             lines.append(f"storm {backend}: ERROR (exit {r.returncode}, no "
                          "JSON record)")
-            clean = clean and backend != "cp:reraise"
+            clean = clean and backend != default
     return lines, clean
 
 
@@ -215,7 +217,7 @@ def test(repo, args, say):
     """runner/cpstorm test --arch A|all: per arch, install the toolchain,
     fetch the libraries, configure with the toolchain file, build with
     -Werror, ctest, a short storm; then a summary per arch.  Exit status:
-    the first failing ctest's; 1 when a build fails or the cp:reraise storm
+    the first failing ctest's; 1 when a build fails or the libcp storm
     leaks or loses a cancellation."""
     arches = list(ARCHES) if args.arch == "all" else [args.arch]
     default_dir = os.path.join(repo, "build")

@@ -1,15 +1,17 @@
 # SPDX-License-Identifier: MIT
-"""Detection power: over repeated runs of the grid, which cases caught
-each flawed backend and in how many runs, and which cells did not give
-the same verdict every time.  The suite's own promise (issue 4): every
-flawed strategy is caught by at least one case on every run, and the
-correct ones never fail."""
+"""Does the suite do its job?  Over repeated runs of the grid: which cases
+caught each flawed strategy and in how many runs, which cells did not give
+the same verdict every time, and which verdicts contradict
+cases/expected.txt.  The suite's promise: every flawed strategy is caught
+on every run, the correct ones never fail, and every libcp cell gets the
+verdict the table expects."""
 
-CORRECT = ("cp:reraise", "cp:timer")
+from . import tables
+from .report import LABEL
 
 
 def _flawed(backends):
-    return [b for b in backends if b.startswith("cp:") and b not in CORRECT]
+    return [b for b in backends if b in tables.flawed_backends()]
 
 
 def section(rounds, backends):
@@ -28,7 +30,7 @@ def section(rounds, backends):
         what = ", ".join(f"{case} {k}/{n}" for case, k in
                          sorted(by_case.items())) or "no case"
         lines.append(f"  {b:<13} caught in {caught}/{n} runs: {what}")
-    for b in [b for b in backends if b in CORRECT]:
+    for b in [b for b in backends if b in tables.correct_backends()]:
         failed = sum(1 for cells in rounds for c in cells
                      if c.backend == b and c.verdict != "pass")
         lines.append(f"  {b:<13} (correct) non-pass cells in all runs: "
@@ -56,3 +58,38 @@ def missed(rounds, backends):
     return [b for b in _flawed(backends)
             if any(not any(c.backend == b and c.verdict == "fail"
                            for c in cells) for cells in rounds)]
+
+
+def unexpected(cells):
+    """The cells whose verdict contradicts cases/expected.txt."""
+    exp = tables.expected()
+    return [c for c in cells if exp.unexpected(c.case, c.backend, c.verdict)]
+
+
+def expectations(cells):
+    """Lines for people: how the libcp cells compare with the table."""
+    exp = tables.expected()
+    judged = [c for c in cells if exp.verdict(c.case, c.backend) in
+              ("pass", "fail")]
+    if not judged:
+        return []
+    odd = unexpected(judged)
+    head = (f"Expected verdicts ({tables.EXPECTED_TABLE}): "
+            f"{len(judged) - len(odd)} of {len(judged)} libcp cells as "
+            "expected")
+    lines = [head]
+    for c in odd:
+        want = exp.verdict(c.case, c.backend)
+        why = exp.reason(c.case, c.backend)
+        lines.append(f"  {c.case} / {c.backend}: {LABEL[c.verdict]}, "
+                     f"expected {LABEL[want]}" + (f" ({why})" if why else "")
+                     + (": the case did not force its race"
+                        if want == "fail" and c.verdict == "pass" else ""))
+    return lines
+
+
+def not_passed(cells, backends):
+    """Cells of the correct strategies that did not pass (--strict)."""
+    correct = set(tables.correct_backends()) & set(backends)
+    return [c for c in cells if c.backend in correct and
+            c.verdict != "pass"]

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 
-from . import ktap, results, sampler
+from . import ktap, results, sampler, tables
 from .errors import UserError
 from .verdict import Cell
 
@@ -273,7 +273,12 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def not_passed(tally, backend):
-    """How many cells of `backend` did not pass (for --strict)."""
-    return sum(n for (_, b), counts in tally.cells.items() if b == backend
-               for v, n in counts.items() if v != "pass")
+def strict_count(tally):
+    """How many cells --strict fails the soak on: those of a correct
+    strategy that did not pass, and libcp verdicts cases/expected.txt does
+    not expect."""
+    exp, correct = tables.expected(), set(tables.correct_backends())
+    return sum(n for (case, b), counts in tally.cells.items()
+               for v, n in counts.items()
+               if (b in correct and v != "pass") or
+               exp.unexpected(case, b, v))

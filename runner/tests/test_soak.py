@@ -16,7 +16,7 @@ from cpstorm_lib.errors import UserError
 
 DEFAULTS = {"repo": RUNNER, "backends": "cp:reraise", "backend_help": {},
             "aliases": {}, "timeout": 60, "storm_duration": 5,
-            "storm_threads": 1000, "strict_backend": "cp:reraise"}
+            "storm_threads": 1000}
 
 
 def parse(*argv):
@@ -87,8 +87,11 @@ class Summary(unittest.TestCase):
         storm = cell("storm", "libc", "fail", "leaked", seed=3)
         storm.metrics = {"cancellations": 2000, "leaked_fds": 10, "lost": 1,
                          "inside_handler": 2}
-        for c in (storm, storm, cell("leak-after-return", "cp:reraise",
-                                     "pass")):
+        for c in (storm, storm,
+                  cell("leak-after-return", "cp:reraise", "pass"),
+                  cell("leak-after-return", "cp:async", "fail"),
+                  cell("leak-after-return", "cp:async", "pass"),
+                  cell("storm", "cp:timer", "fail")):
             t.cell(soak.cell_record(c, {"seed": 3, "round": 1}))
         t.sample({"processes": [
             {"program": "cpstorm-storm", "backend": "libc",
@@ -101,8 +104,9 @@ class Summary(unittest.TestCase):
         self.assertEqual(row.split(), ["libc", "2", "4000", "20", "5000",
                                        "2", "4", "20", "MB", "1005", "400"])
         self.assertIn("storm / libc: FAIL 2; seed 3: leaked", text)
-        self.assertEqual(soak.not_passed(t, "libc"), 2)
-        self.assertEqual(soak.not_passed(t, "cp:reraise"), 0)
+        # --strict: libc's failures are findings; cp:async passing a case
+        # it must fail and a correct strategy's failed storm are not.
+        self.assertEqual(soak.strict_count(t), 2)
 
 
 class Sampler(unittest.TestCase):

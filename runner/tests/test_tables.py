@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: MIT
+"""The two tables (lib/strategies.h, cases/expected.txt): the runner's
+reader accepts the committed ones and refuses a broken one with a line
+that says where; and every other reader agrees with it: the case binaries
+offer exactly the table's backends, and ctest runs every case cell with
+the verdict the table expects (both checked on a real build)."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from support import RUNNER
+from cpstorm_lib import tables
+from cpstorm_lib.errors import UserError
+
+REPO = os.path.dirname(RUNNER)
+BUILD = os.environ.get("CPSTORM_BUILD_DIR")
+
+
+class Committed(unittest.TestCase):
+    def test_every_case_has_one_row(self):
+        self.assertEqual(sorted(tables.expected(REPO).rows),
+                         tables.case_sources(REPO))
+
+    def test_correct_strategies_pass_everything(self):
+        exp = tables.expected(REPO)
+        for s in tables.correct_backends(REPO):
+            self.assertEqual({exp.verdict(c, s) for c in exp.rows}, {"pass"})
+
+    def test_every_flawed_strategy_is_caught_by_a_case(self):
+        exp = tables.expected(REPO)
+        for s in tables.flawed_backends(REPO):
+            self.assertIn("fail", {exp.verdict(c, s) for c in exp.rows}, s)
+
+    def test_nothing_expected_of_libc(self):
+        exp = tables.expected(REPO)
+        self.assertIsNone(exp.verdict("pc-sweep", "libc"))
+        self.assertIsNone(exp.verdict("storm", "cp:async"))
+        self.assertFalse(exp.unexpected("pc-sweep", "libc", "fail"))
+
+
+class Broken(unittest.TestCase):
+    """A copy of the tables, edited; the reader must say what is wrong."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.repo = self.dir.name
+        for rel in (tables.STRATEGY_TABLE, tables.EXPECTED_TABLE):
+            os.makedirs(os.path.join(self.repo, os.path.dirname(rel)),
+                        exist_ok=True)
+            shutil.copy(os.path.join(REPO, rel), os.path.join(self.repo, rel))
+        tables.strategies.cache_clear()
+        tables.expected.cache_clear()
+
+    def tearDown(self):
+        self.dir.cleanup()
+        tables.strategies.cache_clear()
+        tables.expected.cache_clear()
+
+    def edit(self, rel, old, new):
+        path = os.path.join(self.repo, rel)
+        with open(path) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, 1))
+
+    def refused(self, fragment):
+        with self.assertRaises(UserError) as e:
+            tables.expected(self.repo)
+        self.assertIn(fragment, str(e.exception))
+        self.assertNotIn("\n", str(e.exception))
+
+    def test_a_fail_needs_a_reason(self):
+        self.edit(tables.EXPECTED_TABLE, "eintr-acts               pass     "
+                  "pass   pass     pass   pass",
+                  "eintr-acts               pass     pass   FAIL     pass"
+                  "   pass")
+        self.edit(tables.EXPECTED_TABLE, "eintr-acts               every",
+                  "eintr-acts/reraise       every")
+        self.refused("eintr-acts/noretry expects FAIL without a reason")
+
+    def test_a_row_needs_every_column(self):
+        self.edit(tables.EXPECTED_TABLE, "pc-sweep                 pass",
+                  "pc-sweep                ")
+        self.refused("row pc-sweep has 4 verdicts for 5 columns")
+
+    def test_columns_are_strategies(self):
+        self.edit(tables.EXPECTED_TABLE, "  pcsyscall\n", "  pcsyscal\n")
+        self.refused("column pcsyscal is not a strategy")
+
+    def test_a_reason_names_a_row(self):
+        self.edit(tables.EXPECTED_TABLE, "\nsigsys-trap/noretry",
+                  "\nsigsys-trip/noretry")
+        self.refused("a reason for 'sigsys-trip', which has no row")
+
+    def test_a_bad_verdict_word(self):
+        self.edit(tables.EXPECTED_TABLE, "sigsys-trap              pass",
+                  "sigsys-trap              PASSS")
+        self.refused("sigsys-trap/reraise is 'PASSS'")
+
+    def test_a_new_strategy_is_one_line(self):
+        """No column yet: a correct one must pass every case, a flawed one
+        is not judged (cmake warns about it)."""
+        self.edit(tables.STRATEGY_TABLE, "CP_STRATEGY(timer,",
+                  "CP_STRATEGY(good,      correct, \"x\")\n"
+                  "CP_STRATEGY(bad,       flawed,  \"y\")\n"
+                  "CP_STRATEGY(timer,")
+        exp = tables.expected(self.repo)
+        self.assertEqual(exp.verdict("pc-sweep", "cp:good"), "pass")
+        self.assertEqual(exp.verdict("pc-sweep", "cp:bad"), "any")
+        self.assertIn("cp:bad", tables.flawed_backends(self.repo))
+
+    def test_a_strategy_line_in_another_shape(self):
+        self.edit(tables.STRATEGY_TABLE, "CP_STRATEGY(timer,     correct,",
+                  "CP_STRATEGY(timer,     maybe,")
+        with self.assertRaises(UserError) as e:
+            tables.strategies(self.repo)
+        self.assertIn("lib/strategies.h", str(e.exception))
+
+
+class Readers(unittest.TestCase):
+    """The C and CMake readers of a real build agree with this one.  Each
+    case test's command is ctest's own, so a cross build's emulator
+    prefix (cmake/toolchains/) comes with it."""
+
+    def setUp(self):
+        if not BUILD or not os.path.isdir(os.path.join(BUILD, "cases")):
+            self.skipTest("CPSTORM_BUILD_DIR (a built tree) not given; "
+                          "ctest sets it")
+        out = subprocess.run(["ctest", "--show-only=json-v1", "-L", "case"],
+                             cwd=BUILD, capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+        self.commands = [t["command"] for t in json.loads(out)["tests"]]
+
+    @staticmethod
+    def program(argv):
+        """The index of the case binary in a test's command."""
+        return next(i for i, a in enumerate(argv)
+                    if os.path.basename(a).startswith("case-"))
+
+    def test_binaries_offer_the_table(self):
+        argv = self.commands[0]
+        cut = self.program(argv) + 1
+        out = subprocess.run(argv[:cut] + ["--help"], capture_output=True,
+                             text=True, timeout=60).stdout
+        line = next(x for x in out.splitlines() if x.startswith("backends:"))
+        self.assertEqual(sorted(line.split()[1:]),
+                         sorted(tables.backends(REPO)))
+
+    def test_ctest_expects_what_the_table_says(self):
+        seen = {}
+        for argv in self.commands:
+            case = os.path.basename(argv[self.program(argv)])[len("case-"):]
+            backend = argv[argv.index("--backend") + 1]
+            seen[case, backend] = argv[argv.index("--expect") + 1]
+        exp = tables.expected(REPO)
+        want = {(c, b): exp.verdict(c, b) or "any" for c in exp.rows
+                for b in tables.backends(REPO)}
+        self.assertEqual(seen, want)
+
+
+if __name__ == "__main__":
+    unittest.main()
