@@ -75,12 +75,27 @@ def _relative(argv):
     return [argv[0] if rel.startswith("..") else rel] + list(argv[1:])
 
 
+def cell_record(cell, context):
+    """A cell as `run --json` and `soak` write it: the verdict, what the
+    program said and how to run it again, then the context (provenance;
+    soak: seed and round), then what the cell says of itself (a storm's
+    seed; the kernel of a cell run elsewhere)."""
+    rec = {"kind": "cell", "backend": cell.backend, "case": cell.case,
+           "verdict": cell.verdict, "detail": cell.detail,
+           "metrics": cell.metrics, "duration_s": round(cell.duration_s, 3),
+           "exit_status": cell.status,
+           "command": shlex.join(_relative(cell.command))}
+    rec.update(context)
+    rec.update(cell.extra)
+    return rec
+
+
 class JsonLines:
     """One record per cell, written as each cell finishes (a killed run
-    keeps what it had)."""
+    keeps what it had); each carries the run's provenance (context)."""
 
-    def __init__(self, path):
-        self.file = None
+    def __init__(self, path, context=None):
+        self.file, self.context = None, context or {}
         if path is None:
             return
         try:
@@ -92,14 +107,7 @@ class JsonLines:
     def write(self, cell):
         if not self.file:
             return
-        rec = {"backend": cell.backend, "case": cell.case,
-               "verdict": cell.verdict, "detail": cell.detail,
-               "metrics": cell.metrics,
-               "duration_s": round(cell.duration_s, 3),
-               "exit_status": cell.status,
-               "command": shlex.join(_relative(cell.command))}
-        rec.update(cell.extra)
-        self.file.write(json.dumps(rec) + "\n")
+        self.file.write(json.dumps(cell_record(cell, self.context)) + "\n")
         self.file.flush()
 
     def close(self):
@@ -122,9 +130,11 @@ def _save(path, text):
 def command(args, say):
     """`cpstorm report FILE...`: report.md and report.html in --out."""
     res = results.load(args.files)
-    if not os.path.isdir(args.out):
-        raise UserError(f"--out {args.out} is not a folder; create it or "
-                        "pick another")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot create --out {args.out}: "
+                        f"{e.strerror or e}; pick a writable folder")
     md_path = os.path.join(args.out, "report.md")
     html_path = os.path.join(args.out, "report.html")
     _save(md_path, page.markdown(res, args.title))

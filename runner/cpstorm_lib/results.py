@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
-"""Result files read back for `report`: the JSON Lines of `run --json`
-(records without "kind") and of `soak` (kind cell / sample / soak-start /
-soak-end), folded into what the report shows."""
+"""Result files read back for `report`: the JSON Lines of `run --json` and
+of `soak` (kind cell / sample / soak-start / soak-end), and the storm's own
+records (`cpstorm-storm --json`, one per storm), folded into what the
+report shows."""
 
 import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 
+from . import provenance, storm
 from .errors import UserError
 
 # Worst first: the colour of a grid cell is its worst verdict.
@@ -105,13 +107,57 @@ class Results:
         return storms, system
 
     def latencies(self):
-        """{(case, backend): [latency_us]} from cases that report one."""
+        """{(case, metric, backend): [us]} from cases that report a
+        latency (a metric named latency_us or ending in _latency_us)."""
         out = {}
         for c in self.cells:
-            value = (c.get("metrics") or {}).get("latency_us")
-            if isinstance(value, (int, float)) and c["case"] != "storm":
-                out.setdefault((c["case"], c["backend"]), []).append(value)
+            if c["case"] == "storm":
+                continue
+            for key, value in (c.get("metrics") or {}).items():
+                if (key == "latency_us" or key.endswith("_latency_us")) \
+                        and isinstance(value, (int, float)):
+                    out.setdefault((c["case"], key, c["backend"]),
+                                   []).append(value)
         return out
+
+    def storm_memory(self):
+        """[(backend, threads, record)] of every storm whose record says
+        how its memory went (the storm's own memory summary), in order."""
+        return [(c["backend"], c["metrics"].get("threads"), c["metrics"])
+                for c in self.cells if c["case"] == "storm" and
+                isinstance((c.get("metrics") or {}).get("memory"), dict)]
+
+    def provenance(self):
+        """The runs these records come from: [(fields, number of cells)],
+        one per run (records without provenance: fields {})."""
+        runs = {}
+        for rec in self.soaks + self.cells:
+            fields = {k: rec[k] for k in provenance.FIELDS + ("storm_setup",)
+                      if rec.get(k) is not None}
+            key = fields.get("run") or tuple(sorted(
+                (k, str(v)) for k, v in fields.items()))
+            entry = runs.setdefault(key, [fields, 0])
+            entry[0] = {**fields, **entry[0]}
+            entry[1] += rec.get("kind", "cell") == "cell"
+        return [tuple(v) for v in runs.values()]
+
+
+def cut(text, limit):
+    """(head, rest): a long detail cut at a space outside brackets, so
+    that a register dump or a kernel stack is never cut inside a token."""
+    if len(text) <= limit:
+        return text, ""
+    depth, best = 0, 0
+    for i, ch in enumerate(text[:limit + 1]):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(depth - 1, 0)
+        elif ch == " " and depth == 0:
+            best = i
+    if best == 0:
+        best = limit
+    return text[:best].rstrip(" ;,"), text[best:].lstrip()
 
 
 def hms(seconds):
@@ -130,6 +176,26 @@ def _is_cell(rec):
                                                    "verdict"))
 
 
+def _is_storm_record(rec):
+    return "case" not in rec and "kind" not in rec and \
+        all(k in rec for k in storm.REQUIRED)
+
+
+def storm_cell(rec, path, number):
+    """A storm's own record as the cell `run` would have made of it: the
+    verdict its figures give (exit status 1 <=> a failing figure), and the
+    command that replays it."""
+    failing = any(rec.get(k) for k in storm.FAILING)
+    cell = {"kind": "cell", "case": "storm", "backend": rec["backend"],
+            "verdict": "fail" if failing else "pass",
+            "detail": storm.figures(rec), "metrics": rec,
+            "seed": rec["seed"],
+            "command": f"sed -n {number}p {path} > rec.jsonl && "
+                       "build/stress/cpstorm-storm --replay rec.jsonl"}
+    cell.update({k: rec[k] for k in provenance.FIELDS if k in rec})
+    return cell
+
+
 def load(paths):
     """Read every file; a line that is not a JSON object (a run killed
     mid-write) is counted and skipped, a file with no record at all is an
@@ -142,7 +208,7 @@ def load(paths):
         except OSError as e:
             raise UserError(f"cannot read result file {path}: {e.strerror}")
         before = len(res.cells) + len(res.samples)
-        for line in lines:
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
@@ -153,13 +219,16 @@ def load(paths):
                 res.skipped_lines += 1
             elif _is_cell(rec):
                 res.cells.append(rec)
+            elif _is_storm_record(rec):
+                res.cells.append(storm_cell(rec, path, number))
             elif rec.get("kind") == "sample" and "t" in rec:
                 res.samples.append(rec)
             elif rec.get("kind") == "soak-start":
                 res.soaks.append(rec)
         if len(res.cells) + len(res.samples) == before:
             raise UserError(f"{path} holds no result records (expected JSON "
-                            "Lines from run --json or soak)")
+                            "Lines from run --json, soak or cpstorm-storm "
+                            "--json)")
     return res
 
 

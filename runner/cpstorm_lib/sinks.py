@@ -16,7 +16,7 @@ def check(args):
 class Sinks:
     def __init__(self, args, rows):
         self.ktap = ktap.Stream(args.backends, rows) if args.ktap else None
-        self.all = [report.JsonLines(args.json)]
+        self.all = [report.JsonLines(args.json, args.provenance)]
         if args.junit:
             self.all.append(junit.Writer(args.junit, args.backends))
         if self.ktap:

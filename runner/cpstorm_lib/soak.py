@@ -12,11 +12,10 @@ import itertools
 import json
 import os
 import signal
-import socket
 import threading
 import time
 
-from . import ktap, results, sampler, tables
+from . import ktap, report, results, sampler, tables
 from .errors import UserError
 from .verdict import Cell
 
@@ -68,19 +67,6 @@ class Records:
 
     def close(self):
         os.close(self.fd)
-
-
-def cell_record(cell, context):
-    """The same fields as `run --json` (report.JsonLines) plus the soak's
-    context, so the report reads both alike."""
-    rec = {"kind": "cell", "backend": cell.backend, "case": cell.case,
-           "verdict": cell.verdict, "detail": cell.detail,
-           "metrics": cell.metrics, "duration_s": round(cell.duration_s, 3),
-           "exit_status": cell.status,
-           "command": " ".join(map(str, cell.command))}
-    rec.update(cell.extra)
-    rec.update(context)
-    return rec
 
 
 class Tally:
@@ -144,8 +130,9 @@ def summary(tally, backends, header):
         shown += 1
         text = ", ".join(f"{v.upper()} {n}" for v, n in sorted(counts.items()))
         ex = tally.examples[case, backend]
+        head, rest = results.cut(ex["detail"], 200)
         lines.append(f"  {case} / {backend}: {text}; seed {ex.get('seed')}: "
-                     f"{ex['detail'][:200]}")
+                     f"{head}" + (" ..." if rest else ""))
     if not shown:
         lines.append("  none: every cell passed every time")
     return "\n".join(lines)
@@ -159,11 +146,13 @@ class Soak:
         self.tally = Tally()
         # Round n = the n-th time through the seed range.
         self.context = {"seed": None, "round": 0}
-        self.run_id = (f"{socket.gethostname()}-{os.getpid()}-"
-                       f"{int(time.time())}")
+        self.provenance = args.provenance
+        self.run_id = self.provenance["run"]
         self.start = time.monotonic()
 
     def _context(self):
+        """What a sample carries: the soak it belongs to (its soak-start
+        record holds the provenance), the seed and the time into it."""
         return {**self.context, "run": self.run_id,
                 "elapsed_s": round(time.monotonic() - self.start, 3)}
 
@@ -182,7 +171,8 @@ class Soak:
                         return
                     self.context.update(seed=seed, round=rounds)
                     cell = self.watch.run(job)
-                    rec = cell_record(cell, self._context())
+                    rec = report.cell_record(cell, {**self.provenance,
+                                                    **self._context()})
                     self.records.write(rec)
                     self.tally.cell(rec)
                     spent = results.hms(time.monotonic() - self.start)
@@ -192,8 +182,7 @@ class Soak:
     def run(self):
         a = self.args
         self.records.write({
-            "kind": "soak-start", "run": self.run_id, "t": time.time(),
-            "host": socket.gethostname(), "kernel": os.uname().release,
+            "kind": "soak-start", **self.provenance, "t": time.time(),
             "seed_range": list(a.seed_range), "duration_s": a.duration,
             "backends": a.backends, "cases": a.cases,
             "storm_duration_s": a.storm_duration,

@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 from support import RUNNER, cell
-from cpstorm_lib import cli, sampler, soak
+from cpstorm_lib import cli, report, sampler, soak
 from cpstorm_lib.errors import UserError
 
 DEFAULTS = {"repo": RUNNER, "backends": "cp:reraise", "backend_help": {},
@@ -92,7 +92,7 @@ class Summary(unittest.TestCase):
                   cell("leak-after-return", "cp:async", "fail"),
                   cell("leak-after-return", "cp:async", "pass"),
                   cell("storm", "cp:timer", "fail")):
-            t.cell(soak.cell_record(c, {"seed": 3, "round": 1}))
+            t.cell(report.cell_record(c, {"seed": 3, "round": 1}))
         t.sample({"processes": [
             {"program": "cpstorm-storm", "backend": "libc",
              "vm_rss_kb": 20480, "threads": 1005, "fds": 40},
