@@ -69,7 +69,7 @@ def _musl_binaries(repo, build_dir, say):
         say("cpstorm bench: musl not measured: musl-gcc not found "
             "(apt-get install musl-tools)")
         return {}
-    src = os.path.join(repo, "lib", "bench", "bench_call.c")
+    src = os.path.join(repo, "bench", "bench_call.c")
     arch = os.path.join(repo, "arch", os.uname().machine)
     out_dir = os.path.join(build_dir, "bench-musl")
     os.makedirs(out_dir, exist_ok=True)
@@ -112,7 +112,7 @@ def _other_glibcs(repo, build_dir, libc_names, say):
 
 def _overhead_impls(repo, build_dir, strategies, say, libc_names=()):
     """(name, argv, function callgrind counts, env overrides)."""
-    call = os.path.join(build_dir, "lib", "bench", "cp-bench-call")
+    call = os.path.join(build_dir, "bench", "cp-bench-call")
     impls = [("raw syscall", [call, "--impl", "raw"], "call_raw", {})]
     impls += [(f"cp_read cp:{s}", [call, "--impl", "cp"], "cp_read",
                {"CP_STRATEGY": s}) for s in strategies]
@@ -160,7 +160,7 @@ def overhead(repo, build_dir, strategies, env, quick, say, libc_names=()):
 
 
 def latency(build_dir, backends, env, samples, say):
-    binary = os.path.join(build_dir, "lib", "bench", "cp-bench-latency")
+    binary = os.path.join(build_dir, "bench", "cp-bench-latency")
     rows = []
     for b in backends:
         say(f"cpstorm bench: latency {b}")
