@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "handshake.h"
 #include "procfs.h"
+#include "target.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -43,8 +44,7 @@ static int pipefd[2];
 static sem_t never;
 
 struct lat_target {
-	pthread_t th;
-	volatile pid_t tid;
+	TARGET_RECORD;
 	volatile double cleanup_ns;
 	volatile int acted_in_handler;
 };
@@ -87,10 +87,11 @@ static const struct {
 	long nr[2];        /* where /proc shows it blocked */
 	int nested;        /* an unrelated handler on top when cancelled */
 } lat_kinds[] = {
-	{ "read", block_read, { SYS_read, SYS_read }, 0 },
-	{ "poll", block_poll, { SYS_poll, SYS_ppoll }, 0 },
-	{ "futex", block_futex, { SYS_futex, SYS_futex }, 0 },
-	{ "nested-handler", block_read, { SYS_read, SYS_read }, 1 },
+	{ .name = "read", .block = block_read, .nr = { SYS_read, SYS_read } },
+	{ .name = "poll", .block = block_poll, .nr = { SYS_poll, SYS_ppoll } },
+	{ .name = "futex", .block = block_futex, .nr = { SYS_futex, SYS_futex } },
+	{ .name = "nested-handler", .block = block_read,
+	  .nr = { SYS_read, SYS_read }, .nested = 1 },
 };
 
 static unsigned lat_kind;
@@ -100,7 +101,7 @@ static void *lat_body(void *p)
 {
 	struct lat_target *t = p;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&t->target);
 	flag_set(&lat_started);
 	pthread_cleanup_push(lat_cleanup, t);
 	lat_kinds[lat_kind].block();
@@ -128,7 +129,7 @@ static double lat_sample(int bound_ms)
 	if (pthread_create(&t.th, NULL, lat_body, &t))
 		return -3;
 	flag_wait(&lat_started);
-	if (!wait_until(lat_is_blocked, &t, 5000))
+	if (!wait_until(lat_is_blocked, &t, SETUP_BOUND_MS))
 		return -3;
 	if (lat_kinds[lat_kind].nested) {
 		pthread_kill(t.th, SIGUSR1);
@@ -140,15 +141,7 @@ static double lat_sample(int bound_ms)
 		t0 = lat_now_ns();
 		flag_set(&hold.release);
 	}
-	struct timespec dl;
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += bound_ms / 1000;
-	dl.tv_nsec += (bound_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
-	if (pthread_timedjoin_np(t.th, NULL, &dl)) {
+	if (join_bounded(t.th, NULL, bound_ms)) {
 		/* Lost: end the thread for good (the next sample needs a clean
 		 * process) by reporting and exiting; the caller counts it. */
 		return -2;

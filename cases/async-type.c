@@ -19,8 +19,8 @@
  *                  counter is seen moving on (deferred: nothing may act);
  *                  then the target is told to switch to asynchronous and
  *                  spins again.
- * Each wait is bounded (5 s); a target still spinning then is a FAIL with
- * its /proc state.
+ * Each wait is bounded (ACT_BOUND_MS); a target still spinning then is a
+ * FAIL with its /proc state.
  *
  * Correct: the cleanup handler runs and the join returns PTHREAD_CANCELED,
  * without the target ever reaching a cancellation point; in request-first
@@ -33,15 +33,12 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 struct case_target {
 	const struct backend *be;
 	int request_first;
-	pthread_t th;
-	volatile pid_t tid;
+	TARGET_RECORD;
 	volatile int spinning, switch_now, switched, cleanup_ran;
 	volatile unsigned long counter;
 	struct timespec cleanup_at;
@@ -67,7 +64,7 @@ static void *case_target_main(void *p)
 	struct case_target *t = p;
 	int never = 0;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&t->target);
 	pthread_cleanup_push(case_cleanup, t);
 	if (!t->request_first)
 		t->be->setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
@@ -98,9 +95,9 @@ static void case_see_spinning(struct case_target *t, const char *when)
 {
 	struct case_progress g = { t, t->counter };
 
-	if (!wait_until(case_moved, &g, 5000))
+	if (!wait_until(case_moved, &g, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: target's counter did not move "
-			     "for 5 s", when);
+			     "for %d s", when, BOUND_S(SETUP_BOUND_MS));
 }
 
 static long elapsed_us(const struct timespec *a, const struct timespec *b)
@@ -120,7 +117,7 @@ static const char *case_variant(const struct backend *be, int request_first,
 
 	if (pthread_create(&t.th, NULL, case_target_main, &t))
 		verdict_exit(VERDICT_ERROR, "pthread_create failed");
-	if (!wait_until(flag_is_set, (void *)&t.spinning, 5000))
+	if (!wait_until(flag_is_set, (void *)&t.spinning, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: target never started", name);
 	watchdog_watch(t.tid);
 	case_see_spinning(&t, name);
@@ -137,18 +134,18 @@ static const char *case_variant(const struct backend *be, int request_first,
 		clock_gettime(CLOCK_MONOTONIC, &from);
 		t.switch_now = 1;
 	}
-	if (!wait_until(flag_is_set, (void *)&t.cleanup_ran, 5000)) {
+	if (!wait_until(flag_is_set, (void *)&t.cleanup_ran, ACT_BOUND_MS)) {
 		char diag[400];
 
 		task_diagnose(t.tid, diag, sizeof diag);
-		verdict_exit(VERDICT_FAIL, "%s: still computing 5 s after the %s "
-			     "(counter %lu); %s", name,
+		verdict_exit(VERDICT_FAIL, "%s: still computing %d s after the %s "
+			     "(counter %lu); %s", name, BOUND_S(ACT_BOUND_MS),
 			     request_first ? "switch to asynchronous" : "request",
 			     t.counter, diag);
 	}
-	if (join_bounded(t.th, &ret, 5000))
+	if (join_bounded(t.th, &ret, ACT_BOUND_MS))
 		verdict_exit(VERDICT_FAIL, "%s: cleanup ran but the thread did not "
-			     "end within 5 s", name);
+			     "end within %d s", name, BOUND_S(ACT_BOUND_MS));
 	verdict_metric(request_first ? "request_first_latency_us"
 				     : "type_first_latency_us",
 		       "%ld", elapsed_us(&from, &t.cleanup_at));
@@ -160,11 +157,10 @@ static const char *case_variant(const struct backend *be, int request_first,
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "async-type");
+	const struct backend *be =
+		case_start(argc, argv, &(struct case_info){ .name = "async-type" });
 	char why[2][600], bad[1000] = "";
 
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, "async-type");
-	case_warm_unwinder(be);
 	for (int request_first = 0; request_first <= 1; request_first++)
 		verdict_append(bad, sizeof bad,
 			       case_variant(be, request_first, why[request_first],

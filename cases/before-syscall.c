@@ -31,21 +31,18 @@
 #include <sweep.h>
 
 #include <stdio.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "before-syscall");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "before-syscall", .hang_is_harness = 1 });
 	static uintptr_t trace[SWEEP_MAX_TRACE];
 	uintptr_t entry = (uintptr_t)be->write;
 	size_t n, sys_at;
 	char sym[96];
 	int out;
 
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_ERROR,
-		       "before-syscall");
-	case_warm_unwinder(be);
 	sweep_use(be);
 	n = sweep_trace(entry, trace, &sys_at);
 	if (sys_at == 0)

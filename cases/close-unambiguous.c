@@ -58,38 +58,32 @@ static const char *const phase_names[] = {
 static const struct backend *be;
 
 struct case_target {
-	pthread_t th;
+	TARGET_RECORD;             /* result: close's */
 	int fd;
 	enum case_phase phase;
-	volatile pid_t tid;
 	volatile int listener;     /* -errno when the filter failed */
 	volatile int ready, go;
-	volatile int returned, result, err;
 };
 
 static void *case_target_main(void *p)
 {
 	struct case_target *t = p;
-	int rc;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&t->target);
 	if (t->phase != CASE_BEFORE_ENTRY)
 		t->listener = notify_install(SYS_close, (uint64_t)t->fd);
 	flag_set(&t->ready);
 	if (t->listener < 0)
 		return NULL;
 	flag_wait(&t->go);   /* raw futex: not a cancellation point */
-	rc = be->close(t->fd);
-	t->err = errno;
-	t->result = rc;
-	__atomic_store_n(&t->returned, 1, __ATOMIC_RELEASE);
+	target_returned(&t->target, be->close(t->fd));
 	be->testcancel();
 	return NULL;
 }
 
 static int case_in_close(void *p)
 {
-	return task_syscall(((struct case_target *)p)->tid) == SYS_close;
+	return target_in_syscall(&((struct case_target *)p)->target, SYS_close);
 }
 
 /* Hold the target's close in the kernel with the request's signal
@@ -128,7 +122,7 @@ static void case_drive(struct case_target *t)
 		case_complete_held(t);
 		return;
 	}
-	if (!wait_until(case_in_close, t, 5000))
+	if (!wait_until(case_in_close, t, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "in-kernel: target never waited in close");
 	if (be->cancel(t->th))
 		verdict_exit(VERDICT_ERROR, "cancel failed");
@@ -155,6 +149,7 @@ static const char *case_phase_run(enum case_phase phase, char *why,
 {
 	struct case_target t = { .phase = phase };
 	const char *name = phase_names[phase];
+	char diag[400];
 	struct stat st;
 	void *ret;
 	int open;
@@ -168,13 +163,10 @@ static const char *case_phase_run(enum case_phase phase, char *why,
 	watchdog_watch(t.tid);
 	notify_require(t.listener);
 	case_drive(&t);
-	if (join_bounded(t.th, &ret, 5000)) {
-		char diag[400];
-
-		task_diagnose(t.tid, diag, sizeof diag);
+	if (target_join(&t.target, &ret, ACT_BOUND_MS, diag, sizeof diag))
 		verdict_exit(VERDICT_FAIL, "%s: cancellation lost, target still "
-			     "in close 5 s later; %s", name, diag);
-	}
+			     "in close %d s later; %s", name,
+			     BOUND_S(ACT_BOUND_MS), diag);
 	if (phase != CASE_BEFORE_ENTRY)
 		close(t.listener);
 	open = case_fd_open(t.fd, &st);
@@ -186,9 +178,9 @@ static const char *case_phase_run(enum case_phase phase, char *why,
 		return why;
 	}
 	if (t.returned && open) {
-		snprintf(why, len, "%s: close returned %d (%s) but fd %d is "
+		snprintf(why, len, "%s: close returned %ld (%s) but fd %d is "
 			 "still open", name, t.result,
-			 t.result ? strerror(t.err) : "no error", t.fd);
+			 t.result ? strerror(t.saved_errno) : "no error", t.fd);
 		return why;
 	}
 	if (!t.returned && !open) {
@@ -206,10 +198,8 @@ int main(int argc, char **argv)
 {
 	char why[4][300], bad[1000] = "";
 
-	be = case_start(argc, argv, "close-unambiguous");
-	watchdog_start(40, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "close-unambiguous");
-	case_warm_unwinder(be);
+	be = case_start(argc, argv, &(struct case_info){
+		.name = "close-unambiguous", .watchdog_s = 40 });
 	for (int p = CASE_BEFORE_ENTRY; p <= CASE_EINTR; p++)
 		verdict_append(bad, sizeof bad,
 			       case_phase_run((enum case_phase)p, why[p],

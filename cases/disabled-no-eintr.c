@@ -35,8 +35,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 /* No signal for the target on its way: none pending, or pending but
  * blocked (held).  cancel() has returned, so any signal is queued. */
@@ -64,16 +62,16 @@ static const char *case_variant(const struct backend *be,
 		verdict_exit(VERDICT_ERROR, "target never blocked in %s", b->name);
 	watchdog_watch(r.tid);
 	be->cancel(r.th);
-	if (!wait_until(case_quiet, &r, 5000))
+	if (!wait_until(case_quiet, &r, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "a signal for the target stayed "
-			     "undelivered for 5 s");
+			     "undelivered for %d s", BOUND_S(SETUP_BOUND_MS));
 	/* A sleep may end by itself; anything else must still be waiting. */
 	early = b->unblock && __atomic_load_n(&r.returned, __ATOMIC_ACQUIRE);
 	if (b->unblock)
 		b->unblock(&r);
-	if (join_bounded(r.th, &ret, 5000))
-		verdict_exit(VERDICT_FAIL, "%s: thread did not end 5 s after the "
-			     "call was completed", b->name);
+	if (join_bounded(r.th, &ret, ACT_BOUND_MS))
+		verdict_exit(VERDICT_FAIL, "%s: thread did not end %d s after the "
+			     "call was completed", b->name, BOUND_S(ACT_BOUND_MS));
 	blocked_end(&r);
 	if (!early && r.returned && r.result == b->want && ret == PTHREAD_CANCELED)
 		return "";
@@ -82,7 +80,7 @@ static const char *case_variant(const struct backend *be,
 	else if (early || r.result != b->want)
 		snprintf(why, len, "%s returned %ld (%s) with cancellation "
 			 "disabled%s", b->name, r.result,
-			 r.result < 0 ? strerror(r.err) : "no error",
+			 r.result < 0 ? strerror(r.saved_errno) : "no error",
 			 early ? ", before it was completed" : "");
 	else
 		snprintf(why, len, "%s: cancellation lost after re-enabling",
@@ -92,12 +90,10 @@ static const char *case_variant(const struct backend *be,
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "disabled-no-eintr");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "disabled-no-eintr", .watchdog_s = 50 });
 	char why[200], bad[1000] = "", names[200] = "";
 
-	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "disabled-no-eintr");
-	case_warm_unwinder(be);
 	for (unsigned i = 0; i < n_blockers; i++) {
 		verdict_append(bad, sizeof bad,
 			       case_variant(be, &blockers[i], why, sizeof why));

@@ -28,43 +28,37 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 /* One variant: "" when it acted, else what went wrong. */
 static const char *case_variant(const struct backend *be,
 				const struct blocker *b, char *why, size_t len)
 {
 	struct blocked_run r = { .b = b, .be = be, .bound_ms = 3600 * 1000 };
+	char diag[384];
 	void *ret;
 
 	if (blocked_start(&r))
 		verdict_exit(VERDICT_ERROR, "target never blocked in %s", b->name);
 	watchdog_watch(r.tid);
 	be->cancel(r.th);
-	if (join_bounded(r.th, &ret, 5000)) {
-		char diag[384];
-
-		task_diagnose(r.tid, diag, sizeof diag);
-		snprintf(why, len, "%s: cancellation lost, still blocked 5 s "
-			 "later; %s", b->name, diag);
-		verdict_exit(VERDICT_FAIL, "%s", why);
-	}
+	if (target_join(&r.target, &ret, ACT_BOUND_MS, diag, sizeof diag))
+		verdict_exit(VERDICT_FAIL, "%s: cancellation lost, still blocked "
+			     "%d s later; %s", b->name, BOUND_S(ACT_BOUND_MS),
+			     diag);
 	blocked_end(&r);
 	if (ret == PTHREAD_CANCELED && !r.returned)
 		return "";
 	snprintf(why, len, "%s returned %ld (%s) instead of acting", b->name,
-		 r.result, r.result < 0 ? strerror(r.err) : "no error");
+		 r.result, r.result < 0 ? strerror(r.saved_errno) : "no error");
 	return why;
 }
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "eintr-acts");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "eintr-acts", .watchdog_s = 50 });
 	char why[600], bad[1000] = "", names[200] = "";
 
-	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, "eintr-acts");
-	case_warm_unwinder(be);
 	for (unsigned i = 0; i < n_blockers; i++) {
 		if (blockers[i].restarts)
 			continue;

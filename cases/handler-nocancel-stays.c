@@ -66,7 +66,7 @@ static void case_handler(int sig)
 static int case_in_inner_read(void *p)
 {
 	(void)p;
-	return inner_announced && task_syscall(run.tid) == SYS_read;
+	return inner_announced && target_in_syscall(&run.target, SYS_read);
 }
 
 /* The cancellation never came: say where the thread is, then give the
@@ -77,10 +77,11 @@ static _Noreturn void case_lost(void)
 
 	task_diagnose(run.tid, diag, sizeof diag);
 	handler_run_unblock(&run);
-	join_bounded(run.th, NULL, 5000);
+	join_bounded(run.th, NULL, ACT_BOUND_MS);
 	verdict_exit(VERDICT_FAIL, "cancellation lost: the inner read returned "
 		     "%ld and the handler finished, yet the thread is still not "
-		     "cancelled 5 s later; %s", inner_result, diag);
+		     "cancelled %d s later; %s", inner_result,
+		     BOUND_S(ACT_BOUND_MS), diag);
 }
 
 static void case_setup(const struct backend *be)
@@ -95,26 +96,24 @@ static void case_setup(const struct backend *be)
 	if (handler_run_start(&run, 1, err, sizeof err))
 		verdict_exit(VERDICT_ERROR, "%s", err);
 	pthread_kill(run.th, SIGUSR1);
-	if (!wait_until(case_in_inner_read, NULL, 5000))
+	if (!wait_until(case_in_inner_read, NULL, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "the SIGUSR1 handler never blocked in "
 			     "its inner read");
 }
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "handler-nocancel-stays");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "handler-nocancel-stays" });
 	struct timespec woken;
 	void *ret;
 
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "handler-nocancel-stays");
-	case_warm_unwinder(be);   /* latency_us measures cancellation only */
 	case_setup(be);
 	if (be->cancel(run.th))
 		verdict_exit(VERDICT_ERROR, "cancel failed");
-	if (!wait_until(handler_run_settled, &run, 5000))
+	if (!wait_until(handler_run_settled, &run, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "cancel signal neither taken nor held "
-			     "within 5 s");
+			     "within %d s", BOUND_S(SETUP_BOUND_MS));
 	clock_gettime(CLOCK_MONOTONIC, &woken);
 	if (write(inner[1], "w", 1) != 1)
 		verdict_exit(VERDICT_ERROR, "write: %s", strerror(errno));

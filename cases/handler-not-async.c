@@ -55,8 +55,8 @@ static void case_spin(volatile int *release)
 }
 
 static const struct case_variant variants[] = {
-	{ "futex", flag_wait, SYS_futex },
-	{ "spin", case_spin, -1 },
+	{ .name = "futex", .hold = flag_wait, .asleep_in = SYS_futex },
+	{ .name = "spin", .hold = case_spin, .asleep_in = -1 },
 };
 
 #define N_VARIANTS (sizeof variants / sizeof *variants)
@@ -81,8 +81,11 @@ static void case_handler(int sig)
  * would test the spin variant again). */
 static int case_holding(void *p)
 {
-	return handler_entered && (variant->asleep_in < 0 ||
-				   handler_run_blocked_in(p, variant->asleep_in));
+	struct handler_run *r = p;
+
+	return handler_entered &&
+	       (variant->asleep_in < 0 ||
+		target_in_syscall(&r->target, variant->asleep_in));
 }
 
 /* Released handler: it finished, or the cancellation ended it.  Then the
@@ -94,7 +97,7 @@ static int case_handler_over(void *p)
 
 	if (r->cleanup_ran)
 		return 1;
-	return handler_done && task_syscall(r->tid) == SYS_read;
+	return handler_done && target_in_syscall(&r->target, SYS_read);
 }
 
 static const char *case_variant(const struct backend *be, size_t i,
@@ -111,22 +114,23 @@ static const char *case_variant(const struct backend *be, size_t i,
 	if (handler_run_start(&r, 1, err, sizeof err))
 		verdict_exit(VERDICT_ERROR, "%s: %s", v->name, err);
 	pthread_kill(r.th, SIGUSR1);
-	if (!wait_until(case_holding, &r, 5000))
+	if (!wait_until(case_holding, &r, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: SIGUSR1 handler never started "
 			     "holding", v->name);
 	if (be->cancel(r.th))
 		verdict_exit(VERDICT_ERROR, "%s: cancel failed", v->name);
-	if (!wait_until(handler_run_settled, &r, 5000))
+	if (!wait_until(handler_run_settled, &r, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: cancel signal neither taken nor "
-			     "held within 5 s", v->name);
+			     "held within %d s", v->name, BOUND_S(SETUP_BOUND_MS));
 	flag_set(&handler_release);
-	if (!wait_until(case_handler_over, &r, 5000))
+	if (!wait_until(case_handler_over, &r, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: the released handler neither "
-			     "finished nor was cancelled within 5 s", v->name);
+			     "finished nor was cancelled within %d s", v->name,
+			     BOUND_S(SETUP_BOUND_MS));
 	handler_run_unblock(&r);
-	if (join_bounded(r.th, &ret, 5000))
-		verdict_exit(VERDICT_FAIL, "%s: thread did not end 5 s after its "
-			     "read was given a byte", v->name);
+	if (join_bounded(r.th, &ret, ACT_BOUND_MS))
+		verdict_exit(VERDICT_FAIL, "%s: thread did not end %d s after its "
+			     "read was given a byte", v->name, BOUND_S(ACT_BOUND_MS));
 	close(r.pipefd[0]);
 	close(r.pipefd[1]);
 	if (r.acted_inside || (r.cleanup_ran && !handler_done))
@@ -143,11 +147,9 @@ static const char *case_variant(const struct backend *be, size_t i,
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "handler-not-async");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "handler-not-async" });
 
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "handler-not-async");
-	case_warm_unwinder(be);
 	handler_install(SIGUSR1, case_handler);
 	case_run_variants(be, N_VARIANTS, case_variant, "handler blocked in a "
 			  "futex wait and spinning: it completed its work, the "

@@ -59,8 +59,7 @@ static int listener;
 
 struct case_target {
 	int hold;                       /* completion-held phase */
-	pthread_t th;
-	volatile pid_t tid;
+	TARGET_RECORD;
 	volatile int listener_fd;       /* seccomp listener, -errno */
 	volatile int ready;
 	volatile int n_fds, wait_err;
@@ -82,7 +81,7 @@ static void *case_target_main(void *p)
 	struct io_uring_cqe *cqe;
 	int rc;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&t->target);
 	if (t->hold)
 		t->listener_fd = notify_install(SYS_io_uring_enter,
 						(uint64_t)ring.ring_fd);
@@ -147,7 +146,8 @@ static int case_all_completed(void *p)
 
 static int case_waiting(void *p)
 {
-	return task_syscall(((struct case_target *)p)->tid) == SYS_io_uring_enter;
+	return target_in_syscall(&((struct case_target *)p)->target,
+				 SYS_io_uring_enter);
 }
 
 static void case_start_target(struct case_target *t)
@@ -164,7 +164,8 @@ static void case_join(struct case_target *t, const char *phase)
 	char diag[400];
 	void *ret;
 
-	if (join_bounded(t->th, &ret, 5000) == 0 && ret == PTHREAD_CANCELED)
+	if (join_bounded(t->th, &ret, ACT_BOUND_MS) == 0 &&
+	    ret == PTHREAD_CANCELED)
 		return;
 	task_diagnose(t->tid, diag, sizeof diag);
 	verdict_exit(VERDICT_FAIL, "%s: cancellation lost: the target went on "
@@ -184,9 +185,10 @@ static void case_phase_held(struct case_target *t, int *client)
 		verdict_exit(VERDICT_ERROR, "NOTIF_RECV: %s", strerror(-rc));
 	case_submit(1);
 	*client = case_connect();
-	if (!wait_until(case_all_completed, &all, 5000))
+	if (!wait_until(case_all_completed, &all, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "completion-held: OPENAT and ACCEPT "
-			     "did not complete within 5 s");
+			     "did not complete within %d s",
+			     BOUND_S(SETUP_BOUND_MS));
 	if ((rc = be->cancel(t->th)))
 		verdict_exit(VERDICT_ERROR, "cancel: %s", strerror(rc));
 	verdict_metric("held_signal_pending", "%d",
@@ -206,7 +208,7 @@ static const char *case_phase_waiting(struct case_target *t, int *client)
 
 	case_submit(0);
 	case_start_target(t);
-	if (!wait_until(case_waiting, t, 5000))
+	if (!wait_until(case_waiting, t, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "waiting: target never waited in "
 			     "io_uring_enter");
 	be->cancel(t->th);
@@ -217,9 +219,9 @@ static const char *case_phase_waiting(struct case_target *t, int *client)
 	else if (ret != PTHREAD_CANCELED)
 		verdict_exit(VERDICT_FAIL, "waiting: the target ended without "
 			     "being cancelled");
-	if (!wait_until(case_all_completed, &all, 5000))
+	if (!wait_until(case_all_completed, &all, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "waiting: ACCEPT did not complete "
-			     "within 5 s of the connect");
+			     "within %d s of the connect", BOUND_S(SETUP_BOUND_MS));
 	if (acted && t->n_fds == 0)
 		return "";
 	return "waiting: the request did not act while the thread waited in "
@@ -287,10 +289,8 @@ int main(int argc, char **argv)
 	const char *bad;
 	char what[400];
 
-	be = case_start(argc, argv, "io-uring-wait");
-	watchdog_start(40, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "io-uring-wait");
-	case_warm_unwinder(be);
+	be = case_start(argc, argv, &(struct case_info){
+		.name = "io-uring-wait", .watchdog_s = 40 });
 	case_setup();
 	if (fds_snapshot(&before))
 		verdict_exit(VERDICT_ERROR, "cannot read /proc/self/fd");

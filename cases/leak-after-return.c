@@ -62,17 +62,13 @@ static int case_leaky;   /* variants that leaked */
 
 struct case_target {
 	const struct case_variant *v;
-	pthread_t th;
+	TARGET_RECORD;
 	uint64_t match;              /* the first argument the filter holds */
 	int sock[2];                 /* recvmsg: the pair, a datagram queued */
 	int pipefds[2];              /* pipe2 writes its result here */
-	volatile pid_t tid;
 	volatile int listener;       /* -errno when the filter failed */
 	volatile int ready;
 	volatile int got[2], ngot;   /* fds the call handed to its caller */
-	volatile int returned;
-	volatile long result;
-	volatile int err;
 };
 
 struct case_variant {
@@ -205,16 +201,22 @@ static long call_recvmsg(struct case_target *t)
 }
 
 static const struct case_variant variants[] = {
-	{ "openat", SYS_openat, 1, 0, NULL, call_openat },
-	{ "accept4", SYS_accept4, 1, 0, NULL, call_accept4 },
-	{ "socket", SYS_socket, 0, 0, NULL, call_socket },
-	{ "recvmsg-scm", SYS_recvmsg, 1, 1, prepare_recvmsg, call_recvmsg },
-	{ "dup", SYS_dup, 0, 0, NULL, call_dup },
-	{ "fcntl-dupfd", SYS_fcntl, 0, 0, NULL, call_dupfd },
-	{ "pipe2", SYS_pipe2, 0, 1, prepare_pipe2, call_pipe2 },
-	{ "eventfd", SYS_eventfd2, 0, 0, NULL, call_eventfd },
-	{ "memfd_create", SYS_memfd_create, 0, 0, prepare_memfd, call_memfd },
-	{ "epoll_create1", SYS_epoll_create1, 0, 0, NULL, call_epoll },
+	{ .name = "openat", .nr = SYS_openat, .libc_cp = 1,
+	  .call = call_openat },
+	{ .name = "accept4", .nr = SYS_accept4, .libc_cp = 1,
+	  .call = call_accept4 },
+	{ .name = "socket", .nr = SYS_socket, .call = call_socket },
+	{ .name = "recvmsg-scm", .nr = SYS_recvmsg, .libc_cp = 1, .real = 1,
+	  .prepare = prepare_recvmsg, .call = call_recvmsg },
+	{ .name = "dup", .nr = SYS_dup, .call = call_dup },
+	{ .name = "fcntl-dupfd", .nr = SYS_fcntl, .call = call_dupfd },
+	{ .name = "pipe2", .nr = SYS_pipe2, .real = 1,
+	  .prepare = prepare_pipe2, .call = call_pipe2 },
+	{ .name = "eventfd", .nr = SYS_eventfd2, .call = call_eventfd },
+	{ .name = "memfd_create", .nr = SYS_memfd_create,
+	  .prepare = prepare_memfd, .call = call_memfd },
+	{ .name = "epoll_create1", .nr = SYS_epoll_create1,
+	  .call = call_epoll },
 };
 
 #define N_VARIANTS (sizeof variants / sizeof *variants)
@@ -223,14 +225,12 @@ static void *case_target_main(void *p)
 {
 	struct case_target *t = p;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&t->target);
 	t->listener = notify_install(t->v->nr, t->match);
 	__atomic_store_n(&t->ready, 1, __ATOMIC_RELEASE);
 	if (t->listener < 0)
 		return NULL;
-	t->result = t->v->call(t);
-	t->err = errno;
-	t->returned = 1;
+	target_returned(&t->target, t->v->call(t));
 	be->testcancel();
 	return NULL;
 }
@@ -260,7 +260,7 @@ static void case_start_target(struct case_target *t)
 {
 	if (pthread_create(&t->th, NULL, case_target_main, t))
 		verdict_exit(VERDICT_ERROR, "pthread_create: %s", strerror(errno));
-	if (!wait_until(case_ready, t, 5000))
+	if (!wait_until(case_ready, t, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: target never installed its "
 			     "filter", t->v->name);
 	watchdog_watch(t->tid);
@@ -306,11 +306,10 @@ static void case_join(struct case_target *t, void **ret)
 {
 	char diag[512];
 
-	if (join_bounded(t->th, ret, 5000) == 0)
+	if (target_join(&t->target, ret, ACT_BOUND_MS, diag, sizeof diag) == 0)
 		return;
-	task_diagnose(t->tid, diag, sizeof diag);
-	verdict_exit(VERDICT_FAIL, "%s: target still alive 5 s after the call "
-		     "completed: %s", t->v->name, diag);
+	verdict_exit(VERDICT_FAIL, "%s: target still alive %d s after the call "
+		     "completed: %s", t->v->name, BOUND_S(ACT_BOUND_MS), diag);
 }
 
 static void case_close(int *fd)
@@ -356,7 +355,7 @@ static const char *case_variant(const struct case_variant *v, int *signalled,
 			 "caller", v->name);
 	} else if (t.result < 0) {
 		snprintf(why, len, "%s: returned %ld (%s)", v->name, t.result,
-			 strerror(t.err));
+			 strerror(t.saved_errno));
 	} else if (ret != PTHREAD_CANCELED) {
 		snprintf(why, len, "%s: cancellation lost: the thread passed the "
 			 "next cancellation point", v->name);
@@ -375,9 +374,10 @@ int main(int argc, char **argv)
 	char bad[2048] = "", quiet[256] = "", noncp[256] = "";
 	int signalled, n_signalled = 0;
 
-	be = case_start(argc, argv, "leak-after-return");
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, "leak-after-return");
-	case_warm_unwinder(be);   /* its dlopen must not count as a leak */
+	/* case_start warms the unwinder: its dlopen must not count as a
+	 * leak. */
+	be = case_start(argc, argv, &(struct case_info){
+		.name = "leak-after-return" });
 	for (size_t i = 0; i < N_VARIANTS; i++) {
 		const char *w = case_variant(&variants[i], &signalled, why[i],
 					     sizeof why[i]);

@@ -27,7 +27,7 @@
  *
  * Correct: the ordinary code runs to its end (a marker), and the
  * cancellation acts in the next read (bounded wait: a thread still blocked
- * 5 s later is a FAIL with its /proc diagnosis).
+ * ACT_BOUND_MS later is a FAIL with its /proc diagnosis).
  */
 #define _GNU_SOURCE
 #include <case.h>
@@ -57,8 +57,8 @@ static void case_compute(volatile int *release)
 }
 
 static const struct case_variant variants[] = {
-	{ "compute", case_compute, -1 },
-	{ "futex", flag_wait, SYS_futex },
+	{ .name = "compute", .hold = case_compute, .blocked_in = -1 },
+	{ .name = "futex", .hold = flag_wait, .blocked_in = SYS_futex },
 };
 
 #define N_VARIANTS (sizeof variants / sizeof *variants)
@@ -88,16 +88,17 @@ static void case_body(struct handler_run *r)
 	variant->hold(&ordinary_release);
 	r->must_not_act = 0;
 	ordinary_done = 1;
-	r->result = r->be->read(r->pipefd[0], &c, 1);   /* the next one */
-	r->returned = 1;
+	/* The next cancellation point. */
+	target_returned(&r->target, r->be->read(r->pipefd[0], &c, 1));
 }
 
 /* In its ordinary code, and inside the variant's syscall if it has one. */
 static int case_in_ordinary(void *p)
 {
 	(void)p;
-	return ordinary_entered && (variant->blocked_in < 0 ||
-				    task_syscall(run.tid) == variant->blocked_in);
+	return ordinary_entered &&
+	       (variant->blocked_in < 0 ||
+		target_in_syscall(&run.target, variant->blocked_in));
 }
 
 static void case_launch(const struct backend *be, const struct case_variant *v)
@@ -112,7 +113,7 @@ static void case_launch(const struct backend *be, const struct case_variant *v)
 	if (handler_run_start(&run, 1, err, sizeof err))
 		verdict_exit(VERDICT_ERROR, "%s: %s", v->name, err);
 	pthread_kill(run.th, SIGUSR1);
-	if (!wait_until(case_in_ordinary, NULL, 5000))
+	if (!wait_until(case_in_ordinary, NULL, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: target never reached its "
 			     "ordinary code after the siglongjmp", v->name);
 }
@@ -126,9 +127,9 @@ static const char *case_lost(const struct case_variant *v, char *why,
 
 	task_diagnose(run.tid, diag, sizeof diag);
 	handler_run_unblock(&run);
-	join_bounded(run.th, NULL, 5000);
+	join_bounded(run.th, NULL, ACT_BOUND_MS);
 	snprintf(why, len, "%s: cancellation lost: still blocked in the next "
-		 "read 5 s later; %s", v->name, diag);
+		 "read %d s later; %s", v->name, BOUND_S(ACT_BOUND_MS), diag);
 	return why;
 }
 
@@ -141,9 +142,9 @@ static const char *case_variant(const struct backend *be, size_t i,
 	case_launch(be, v);
 	if (be->cancel(run.th))
 		verdict_exit(VERDICT_ERROR, "%s: cancel failed", v->name);
-	if (!wait_until(handler_run_settled, &run, 5000))
+	if (!wait_until(handler_run_settled, &run, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: cancel signal neither taken nor "
-			     "held within 5 s", v->name);
+			     "held within %d s", v->name, BOUND_S(SETUP_BOUND_MS));
 	flag_set(&ordinary_release);
 	if (handler_run_finish(&run, &ret))
 		return case_lost(v, why, len);
@@ -165,11 +166,9 @@ static const char *case_variant(const struct backend *be, size_t i,
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "longjmp-from-handler");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "longjmp-from-handler", .watchdog_s = 40 });
 
-	watchdog_start(40, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "longjmp-from-handler");
-	case_warm_unwinder(be);
 	handler_install(SIGUSR1, case_jump_handler);
 	case_run_variants(be, N_VARIANTS, case_variant, "after the siglongjmp, "
 			  "a request in a compute loop and in a raw futex wait "

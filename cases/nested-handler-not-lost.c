@@ -39,7 +39,7 @@ static const struct backend *be;
 static int pipefd[2];
 static volatile int cleanup_ran, cleanup_in_handler;
 static struct timespec cleanup_at;
-static volatile pid_t target_tid;
+static struct target target;
 
 static void case_cleanup(void *p)
 {
@@ -54,7 +54,7 @@ static void *case_target_main(void *p)
 	char c;
 
 	(void)p;
-	target_tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&target);
 	pthread_cleanup_push(case_cleanup, NULL);
 	be->read(pipefd[0], &c, 1);
 	be->testcancel();
@@ -65,7 +65,7 @@ static void *case_target_main(void *p)
 static int case_in_read(void *p)
 {
 	(void)p;
-	return target_tid && task_syscall(target_tid) == SYS_read;
+	return target_in_syscall(&target, SYS_read);
 }
 
 /* Where did the cancel signal go?  The cancel call has returned, so any
@@ -80,14 +80,14 @@ static int case_settled(void *p)
 	(void)p;
 	if (cleanup_ran)
 		return 1;
-	if (task_sigpending(target_tid, &pending) ||
-	    task_sigblocked(target_tid, &blocked))
+	if (task_sigpending(target.tid, &pending) ||
+	    task_sigblocked(target.tid, &blocked))
 		return 0;
 	other = pending & ~(1ULL << (SIGUSR1 - 1));
 	return other == 0 || (other & blocked) == other;
 }
 
-static void case_setup(pthread_t *th)
+static void case_setup(void)
 {
 	struct sigaction sa;
 
@@ -95,13 +95,13 @@ static void case_setup(pthread_t *th)
 	sa.sa_handler = hold_handler;
 	sa.sa_flags = SA_RESTART;
 	if (pipe2(pipefd, O_CLOEXEC) || sigaction(SIGUSR1, &sa, NULL) ||
-	    pthread_create(th, NULL, case_target_main, NULL))
+	    pthread_create(&target.th, NULL, case_target_main, NULL))
 		verdict_exit(VERDICT_ERROR, "setup: %s", strerror(errno));
-	if (!wait_until(case_in_read, NULL, 5000))
+	if (!wait_until(case_in_read, NULL, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "target never blocked in read");
-	watchdog_watch(target_tid);
-	pthread_kill(*th, SIGUSR1);
-	if (!wait_until(flag_is_set, (void *)&hold.entered, 5000))
+	watchdog_watch(target.tid);
+	pthread_kill(target.th, SIGUSR1);
+	if (!wait_until(flag_is_set, (void *)&hold.entered, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "SIGUSR1 handler never started");
 }
 
@@ -113,43 +113,40 @@ static long elapsed_us(const struct timespec *a, const struct timespec *b)
 
 /* The cancellation was lost: say where the thread is, then unblock it so
  * the process can end (its next cancellation point acts). */
-static _Noreturn void case_lost(pthread_t th)
+static _Noreturn void case_lost(void)
 {
 	char diag[512];
 
-	task_diagnose(target_tid, diag, sizeof diag);
+	task_diagnose(target.tid, diag, sizeof diag);
 	if (write(pipefd[1], "x", 1) == 1)
-		join_bounded(th, NULL, 5000);
-	verdict_exit(VERDICT_FAIL, "cancellation lost: still blocked 5 s after "
-		     "the handler returned; %s", diag);
+		join_bounded(target.th, NULL, ACT_BOUND_MS);
+	verdict_exit(VERDICT_FAIL, "cancellation lost: still blocked %d s after "
+		     "the handler returned; %s", BOUND_S(ACT_BOUND_MS), diag);
 }
 
 int main(int argc, char **argv)
 {
 	struct timespec released;
-	pthread_t th;
 	void *ret;
 
-	be = case_start(argc, argv, "nested-handler-not-lost");
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "nested-handler-not-lost");
-	case_warm_unwinder(be);   /* latency_us measures cancellation only */
-	case_setup(&th);
-	if (be->cancel(th))
+	be = case_start(argc, argv, &(struct case_info){
+		.name = "nested-handler-not-lost" });
+	case_setup();
+	if (be->cancel(target.th))
 		verdict_exit(VERDICT_ERROR, "cancel failed");
-	if (!wait_until(case_settled, NULL, 5000))
+	if (!wait_until(case_settled, NULL, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "cancel signal neither taken nor "
-			     "held within 5 s");
+			     "held within %d s", BOUND_S(SETUP_BOUND_MS));
 	if (cleanup_ran && cleanup_in_handler)
 		verdict_exit(VERDICT_FAIL, "cancellation acted inside the "
 			     "SIGUSR1 handler (asynchronously)");
 	clock_gettime(CLOCK_MONOTONIC, &released);
 	flag_set(&hold.release);
-	if (!wait_until(flag_is_set, (void *)&cleanup_ran, 5000))
-		case_lost(th);
-	if (join_bounded(th, &ret, 5000))
+	if (!wait_until(flag_is_set, (void *)&cleanup_ran, ACT_BOUND_MS))
+		case_lost();
+	if (join_bounded(target.th, &ret, ACT_BOUND_MS))
 		verdict_exit(VERDICT_FAIL, "cleanup handler ran but the thread "
-			     "did not end within 5 s");
+			     "did not end within %d s", BOUND_S(ACT_BOUND_MS));
 	if (cleanup_in_handler)
 		verdict_exit(VERDICT_FAIL, "cancellation acted inside the "
 			     "SIGUSR1 handler (asynchronously)");

@@ -61,10 +61,9 @@ int main(int argc, char **argv)
 	size_t n, sys_at, early = 0, late = 0, other = 0;
 	uintptr_t entry;
 
-	be = case_start(argc, argv, "pc-sweep");
-	/* Below ctest's TIMEOUT 60, so a hang ends as a verdict. */
-	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_ERROR, "pc-sweep");
-	case_warm_unwinder(be);
+	/* A watchdog below ctest's TIMEOUT 60, so a hang ends as a verdict. */
+	be = case_start(argc, argv, &(struct case_info){
+		.name = "pc-sweep", .watchdog_s = 50, .hang_is_harness = 1 });
 	sweep_use(be);
 	entry = (uintptr_t)be->write;
 	n = sweep_trace(entry, trace, &sys_at);

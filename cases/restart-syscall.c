@@ -92,7 +92,7 @@ static int case_in_restart(void *p)
 	const struct blocked_run *r = p;
 
 	return __atomic_load_n(&r->returned, __ATOMIC_ACQUIRE) ||
-	       task_syscall(r->tid) == SYS_restart_syscall;
+	       target_in_syscall(&r->target, SYS_restart_syscall);
 }
 
 /* One variant: "" when it acted, else what went wrong. */
@@ -101,41 +101,36 @@ static const char *case_variant(const struct backend *be, const char *name,
 {
 	struct blocked_run r = { .b = blocker_find(name), .be = be,
 				 .bound_ms = 3600 * 1000 };
+	char diag[400];
 	void *ret;
 
 	if (!r.b || blocked_start(&r))
 		verdict_exit(VERDICT_ERROR, "target never blocked in %s", name);
 	watchdog_watch(r.tid);
 	case_stop_and_resume(r.tid);
-	if (!wait_until(case_in_restart, &r, 5000) || r.returned)
+	if (!wait_until(case_in_restart, &r, SETUP_BOUND_MS) || r.returned)
 		verdict_exit(VERDICT_ERROR, "%s: not continued through "
 			     "restart_syscall after the stop (/proc shows %ld, "
 			     "returned %d)", name, task_syscall(r.tid), r.returned);
 	be->cancel(r.th);
-	if (join_bounded(r.th, &ret, 5000)) {
-		char diag[400];
-
-		task_diagnose(r.tid, diag, sizeof diag);
-		snprintf(why, len, "%s: cancellation lost in restart_syscall, "
-			 "still blocked 5 s later; %s", name, diag);
-		verdict_exit(VERDICT_FAIL, "%s", why);
-	}
+	if (target_join(&r.target, &ret, ACT_BOUND_MS, diag, sizeof diag))
+		verdict_exit(VERDICT_FAIL, "%s: cancellation lost in "
+			     "restart_syscall, still blocked %d s later; %s",
+			     name, BOUND_S(ACT_BOUND_MS), diag);
 	blocked_end(&r);
 	if (ret == PTHREAD_CANCELED && !r.returned)
 		return "";
 	snprintf(why, len, "%s returned %ld (%s) instead of acting", name,
-		 r.result, r.result < 0 ? strerror(r.err) : "no error");
+		 r.result, r.result < 0 ? strerror(r.saved_errno) : "no error");
 	return why;
 }
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "restart-syscall");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "restart-syscall", .watchdog_s = 50 });
 	char why[600], bad[1000] = "";
 
-	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "restart-syscall");
-	case_warm_unwinder(be);
 	for (size_t i = 0; i < sizeof variants / sizeof *variants; i++)
 		verdict_append(bad, sizeof bad,
 			       case_variant(be, variants[i], why, sizeof why));

@@ -94,27 +94,30 @@ static struct case_outcome case_run(const struct backend *be,
 		struct case_handled_past past = { __atomic_load_n(&handled,
 							       __ATOMIC_SEQ_CST) };
 
-		if (!wait_until(case_back_or_done, &r, 5000))
+		if (!wait_until(case_back_or_done, &r, SETUP_BOUND_MS))
 			verdict_exit(VERDICT_ERROR, "%s (%s): not back in the "
-				     "call 5 s after a handler", b->name, be->name);
+				     "call %d s after a handler", b->name, be->name,
+				     BOUND_S(SETUP_BOUND_MS));
 		if (__atomic_load_n(&r.returned, __ATOMIC_ACQUIRE))
 			break;
 		syscall(SYS_tgkill, getpid(), r.tid, SIGUSR1);
-		if (!wait_until(case_handled, &past, 5000))
+		if (!wait_until(case_handled, &past, SETUP_BOUND_MS))
 			verdict_exit(VERDICT_ERROR, "%s (%s): SIGUSR1 handler "
 				     "never ran", b->name, be->name);
 	}
-	if (!wait_until(case_back_or_done, &r, 5000))
-		verdict_exit(VERDICT_ERROR, "%s (%s): not back in the call 5 s "
-			     "after the last handler", b->name, be->name);
+	if (!wait_until(case_back_or_done, &r, SETUP_BOUND_MS))
+		verdict_exit(VERDICT_ERROR, "%s (%s): not back in the call %d s "
+			     "after the last handler", b->name, be->name,
+			     BOUND_S(SETUP_BOUND_MS));
 	if (!__atomic_load_n(&r.returned, __ATOMIC_ACQUIRE) && b->unblock)
 		b->unblock(&r);
-	if (join_bounded(r.th, NULL, 5000))
-		verdict_exit(VERDICT_FAIL, "%s (%s): still blocked 5 s after it "
-			     "was completed", b->name, be->name);
+	if (join_bounded(r.th, NULL, ACT_BOUND_MS))
+		verdict_exit(VERDICT_FAIL, "%s (%s): still blocked %d s after it "
+			     "was completed", b->name, be->name,
+			     BOUND_S(ACT_BOUND_MS));
 	blocked_end(&r);
 	o.result = r.result;
-	o.err = r.result < 0 ? r.err : 0;
+	o.err = r.result < 0 ? r.saved_errno : 0;
 	return o;
 }
 
@@ -164,13 +167,12 @@ static const char *case_variant(const struct backend *be,
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "restart-transparent");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "restart-transparent", .watchdog_s = 50 });
 	const struct backend *libc;
 	char why[300], bad[1000] = "", err[256];
 	int eintr = 0, restarted = 0;
 
-	watchdog_start(50, (pid_t)syscall(SYS_gettid), VERDICT_FAIL,
-		       "restart-transparent");
 	if (!(libc = backend_open("libc", err, sizeof err)))
 		verdict_exit(VERDICT_ERROR, "%s", err);
 	for (unsigned i = 0; i < n_blockers; i++)

@@ -74,7 +74,7 @@ static void case_sigsys(int sig, siginfo_t *si, void *ctx)
 static int case_waiting_broker(void *p)
 {
 	(void)p;
-	return handler_entered && handler_run_blocked_in(&run, SYS_futex);
+	return handler_entered && target_in_syscall(&run.target, SYS_futex);
 }
 
 /* In the target: trap read() of its own pipe, in this thread only. */
@@ -113,7 +113,7 @@ static void case_setup(const struct backend *be)
 				     "here: %s", strerror(-run.prepare_err));
 		verdict_exit(VERDICT_ERROR, "%s", err);
 	}
-	if (!wait_until(case_waiting_broker, NULL, 5000))
+	if (!wait_until(case_waiting_broker, NULL, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "the trapped read never reached the "
 			     "SIGSYS handler's wait for its broker");
 }
@@ -123,24 +123,24 @@ static _Noreturn void case_lost(void)
 	char diag[512];
 
 	task_diagnose(run.tid, diag, sizeof diag);
-	verdict_exit(VERDICT_FAIL, "cancellation lost: not acted on 5 s after "
-		     "the SIGSYS handler answered (read %s); %s", run.returned
-		     ? "returned" : "did not return", diag);
+	verdict_exit(VERDICT_FAIL, "cancellation lost: not acted on %d s after "
+		     "the SIGSYS handler answered (read %s); %s",
+		     BOUND_S(ACT_BOUND_MS), run.returned ? "returned"
+							 : "did not return", diag);
 }
 
 int main(int argc, char **argv)
 {
-	const struct backend *be = case_start(argc, argv, "sigsys-trap");
+	const struct backend *be = case_start(argc, argv, &(struct case_info){
+		.name = "sigsys-trap" });
 	void *ret;
 
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, "sigsys-trap");
-	case_warm_unwinder(be);
 	case_setup(be);
 	if (be->cancel(run.th))
 		verdict_exit(VERDICT_ERROR, "cancel failed");
-	if (!wait_until(handler_run_settled, &run, 5000))
+	if (!wait_until(handler_run_settled, &run, SETUP_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "cancel signal neither taken nor held "
-			     "within 5 s");
+			     "within %d s", BOUND_S(SETUP_BOUND_MS));
 	flag_set(&broker_answered);
 	if (handler_run_finish(&run, &ret))
 		case_lost();
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	if (run.result != 1 || run.byte != CASE_EMULATED_BYTE)
 		verdict_exit(VERDICT_FAIL, "the read returned %ld (%s) instead of "
 			     "the emulated byte", run.result,
-			     run.result < 0 ? strerror(run.err) : "data");
+			     run.result < 0 ? strerror(run.saved_errno) : "data");
 	if (ret != PTHREAD_CANCELED)
 		verdict_exit(VERDICT_FAIL, "thread ended without being cancelled");
 	verdict_exit(VERDICT_PASS, "not acted inside the SIGSYS handler; the "

@@ -241,32 +241,45 @@ static void unblock_pipe(struct blocked_run *r)
 
 const struct blocker blockers[] = {
 	/* EINTR after any handler (signal(7)). */
-	{ "poll", { SYS_poll, SYS_ppoll }, 0, call_poll, unblock_pipe, 1, NULL },
-	{ "ppoll", { SYS_ppoll, SYS_ppoll }, 0, call_ppoll, unblock_pipe, 1, NULL },
-	{ "select", { SYS_select, SYS_pselect6 }, 0, call_select, unblock_pipe,
-	  1, NULL },
-	{ "pselect", { SYS_pselect6, SYS_pselect6 }, 0, call_pselect,
-	  unblock_pipe, 1, NULL },
-	{ "epoll_wait", { SYS_epoll_wait, SYS_epoll_pwait }, 0, call_epoll_wait,
-	  unblock_pipe, 1, prepare_epoll },
-	{ "sigsuspend", { SYS_rt_sigsuspend, SYS_rt_sigsuspend }, 0,
-	  call_sigsuspend, unblock_signal, 0, prepare_wake_handler },
-	{ "pause", { SYS_pause, SYS_rt_sigsuspend }, 0, call_pause,
-	  unblock_signal, 0, prepare_wake_handler },
-	{ "sigtimedwait", { SYS_rt_sigtimedwait, SYS_rt_sigtimedwait }, 0,
-	  call_sigtimedwait, unblock_signal, BLOCKER_WAKE_SIG, NULL },
-	{ "nanosleep", { SYS_nanosleep, SYS_clock_nanosleep }, 0,
-	  call_nanosleep, NULL, 0, NULL },
-	{ "clock_nanosleep", { SYS_clock_nanosleep, SYS_clock_nanosleep }, 0,
-	  call_clock_nanosleep, NULL, 0, NULL },
+	{ .name = "poll", .nr = { SYS_poll, SYS_ppoll },
+	  .call = call_poll, .unblock = unblock_pipe, .want = 1 },
+	{ .name = "ppoll", .nr = { SYS_ppoll, SYS_ppoll },
+	  .call = call_ppoll, .unblock = unblock_pipe, .want = 1 },
+	{ .name = "select", .nr = { SYS_select, SYS_pselect6 },
+	  .call = call_select, .unblock = unblock_pipe, .want = 1 },
+	{ .name = "pselect", .nr = { SYS_pselect6, SYS_pselect6 },
+	  .call = call_pselect, .unblock = unblock_pipe, .want = 1 },
+	{ .name = "epoll_wait", .nr = { SYS_epoll_wait, SYS_epoll_pwait },
+	  .call = call_epoll_wait, .unblock = unblock_pipe, .want = 1,
+	  .prepare = prepare_epoll },
+	{ .name = "sigsuspend", .nr = { SYS_rt_sigsuspend, SYS_rt_sigsuspend },
+	  .call = call_sigsuspend, .unblock = unblock_signal, .want = 0,
+	  .prepare = prepare_wake_handler },
+	{ .name = "pause", .nr = { SYS_pause, SYS_rt_sigsuspend },
+	  .call = call_pause, .unblock = unblock_signal, .want = 0,
+	  .prepare = prepare_wake_handler },
+	{ .name = "sigtimedwait",
+	  .nr = { SYS_rt_sigtimedwait, SYS_rt_sigtimedwait },
+	  .call = call_sigtimedwait, .unblock = unblock_signal,
+	  .want = BLOCKER_WAKE_SIG },
+	/* Sleeps (EINTR too): no unblock, they end by themselves after
+	 * bound_ms. */
+	{ .name = "nanosleep", .nr = { SYS_nanosleep, SYS_clock_nanosleep },
+	  .call = call_nanosleep, .want = 0 },
+	{ .name = "clock_nanosleep",
+	  .nr = { SYS_clock_nanosleep, SYS_clock_nanosleep },
+	  .call = call_clock_nanosleep, .want = 0 },
 	/* Restarted after an SA_RESTART handler. */
-	{ "read", { SYS_read, SYS_read }, 1, call_read, unblock_pipe, 1, NULL },
-	{ "accept", { SYS_accept4, SYS_accept }, 1, call_accept,
-	  unblock_connect, 0, prepare_listener },
-	{ "futex", { SYS_futex, SYS_futex }, 1, call_futex, unblock_futex, 0,
-	  NULL },
-	{ "wait4", { SYS_wait4, SYS_waitid }, 1, call_wait4, unblock_pipe, 0,
-	  prepare_child },
+	{ .name = "read", .nr = { SYS_read, SYS_read }, .restarts = 1,
+	  .call = call_read, .unblock = unblock_pipe, .want = 1 },
+	{ .name = "accept", .nr = { SYS_accept4, SYS_accept }, .restarts = 1,
+	  .call = call_accept, .unblock = unblock_connect, .want = 0,
+	  .prepare = prepare_listener },
+	{ .name = "futex", .nr = { SYS_futex, SYS_futex }, .restarts = 1,
+	  .call = call_futex, .unblock = unblock_futex, .want = 0 },
+	{ .name = "wait4", .nr = { SYS_wait4, SYS_waitid }, .restarts = 1,
+	  .call = call_wait4, .unblock = unblock_pipe, .want = 0,
+	  .prepare = prepare_child },
 };
 const unsigned n_blockers = sizeof blockers / sizeof *blockers;
 
@@ -288,15 +301,11 @@ const struct blocker *blocker_find(const char *name)
 static void *blocked_main(void *p)
 {
 	struct blocked_run *r = p;
-	long rc;
 
 	if (r->disable)
 		r->be->setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	r->tid = (pid_t)syscall(SYS_gettid);
-	rc = r->b->call(r);
-	r->err = errno;
-	r->result = rc;
-	__atomic_store_n(&r->returned, 1, __ATOMIC_RELEASE);
+	target_begin(&r->target);
+	target_returned(&r->target, r->b->call(r));
 	if (r->disable)
 		r->be->setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	r->be->testcancel();
@@ -321,7 +330,7 @@ int blocked_start(struct blocked_run *r)
 		return -1;
 	if (pthread_create(&r->th, NULL, blocked_main, r))
 		return -1;
-	return wait_until(blocked_ready, r, 5000) ? 0 : -1;
+	return wait_until(blocked_ready, r, SETUP_BOUND_MS) ? 0 : -1;
 }
 
 static void close_if_open(int fd)

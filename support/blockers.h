@@ -10,6 +10,7 @@
 #define SUPPORT_BLOCKERS_H
 
 #include "backend.h"
+#include "target.h"
 
 struct blocked_run;
 
@@ -47,10 +48,7 @@ struct blocked_run {
 	const struct backend *be;
 	int bound_ms;
 	int disable;              /* make the call with cancellation disabled */
-	pthread_t th;
-	volatile pid_t tid;
-	volatile long result;
-	volatile int err, returned;
+	TARGET_RECORD;            /* result: the blocker's call() */
 	/* What the blocker waits on: a pipe whose write end completes it,
 	 * and per blocker a listener, its client, an epoll instance, a
 	 * child, a futex word. */
@@ -59,8 +57,8 @@ struct blocked_run {
 	uint32_t word;
 };
 
-/* Start r's thread and wait (bounded, 5 s) until /proc shows it blocked
- * in the call.  0, or -1 when it never blocked. */
+/* Start r's thread and wait (SETUP_BOUND_MS) until /proc shows it
+ * blocked in the call.  0, or -1 when it never blocked. */
 int blocked_start(struct blocked_run *r);
 
 /* Release what blocked_start set up (the thread must have ended). */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static _Noreturn void case_usage(const char *name, const char *why)
 {
@@ -42,7 +44,8 @@ static _Noreturn void case_bad_option(const char *name, int c, const char *arg)
 	case_usage(name, why);
 }
 
-const struct backend *case_start(int argc, char **argv, const char *case_name)
+static const struct backend *case_parse(int argc, char **argv,
+					const char *case_name)
 {
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' },
@@ -72,7 +75,22 @@ const struct backend *case_start(int argc, char **argv, const char *case_name)
 	}
 	if (!(be = backend_open(backend, err, sizeof err)))
 		case_usage(case_name, err);
-	verdict_begin(case_name, be->name);
+	return be;
+}
+
+const struct backend *case_start(int argc, char **argv,
+				 const struct case_info *info)
+{
+	const struct backend *be = case_parse(argc, argv, info->name);
+
+	verdict_begin(info->name, be->name);
+	watchdog_start(info->watchdog_s ? info->watchdog_s : CASE_WATCHDOG_S,
+		       (pid_t)syscall(SYS_gettid),
+		       info->hang_is_harness ? VERDICT_ERROR : VERDICT_FAIL,
+		       info->name);
+	/* libgcc_s is loaded on the first cancellation: before anything is
+	 * timed or a descriptor table is snapshotted. */
+	case_warm_unwinder(be);
 	return be;
 }
 

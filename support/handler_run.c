@@ -30,35 +30,23 @@ static void *handler_run_main(void *p)
 	int rc = r->prepare ? r->prepare(r) : 0;
 
 	r->prepare_err = rc;
-	__atomic_store_n(&r->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	target_begin(&r->target);
 	if (rc)
 		return NULL;
 	pthread_cleanup_push(handler_run_cleanup, r);
 	if (r->body) {
 		r->body(r);
 	} else {
-		r->result = r->be->read(r->pipefd[0], &r->byte, 1);
-		r->err = errno;
-		r->returned = 1;
+		target_returned(&r->target, r->be->read(r->pipefd[0], &r->byte, 1));
 		r->be->testcancel();
 	}
 	pthread_cleanup_pop(0);
 	return NULL;
 }
 
-static int handler_run_exists(void *p)
-{
-	return __atomic_load_n(&((struct handler_run *)p)->tid, __ATOMIC_ACQUIRE) != 0;
-}
-
-int handler_run_blocked_in(const struct handler_run *r, long nr)
-{
-	return r->tid && task_syscall(r->tid) == nr;
-}
-
 static int handler_run_in_read(void *p)
 {
-	return handler_run_exists(p) && handler_run_blocked_in(p, SYS_read);
+	return target_in_syscall(&((struct handler_run *)p)->target, SYS_read);
 }
 
 int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
@@ -69,7 +57,7 @@ int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
 		snprintf(why, len, "setup: %s", strerror(errno));
 		return -1;
 	}
-	if (!wait_until(handler_run_exists, r, 5000)) {
+	if (!wait_until(target_started, &r->target, SETUP_BOUND_MS)) {
 		snprintf(why, len, "target thread never started");
 		return -1;
 	}
@@ -79,7 +67,7 @@ int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
 		return -1;
 	}
 	watchdog_watch(r->tid);
-	if (wait_blocked && !wait_until(handler_run_in_read, r, 5000)) {
+	if (wait_blocked && !wait_until(handler_run_in_read, r, SETUP_BOUND_MS)) {
 		snprintf(why, len, "target never blocked in read");
 		return -1;
 	}
@@ -101,11 +89,11 @@ int handler_run_settled(void *p)
 
 int handler_run_finish(struct handler_run *r, void **ret)
 {
-	if (!wait_until(flag_is_set, (void *)&r->cleanup_ran, 5000))
+	if (!wait_until(flag_is_set, (void *)&r->cleanup_ran, ACT_BOUND_MS))
 		return -1;
-	if (join_bounded(r->th, ret, 5000))
+	if (join_bounded(r->th, ret, ACT_BOUND_MS))
 		verdict_exit(VERDICT_FAIL, "cleanup handler ran but the thread did "
-			     "not end within 5 s");
+			     "not end within %d s", BOUND_S(ACT_BOUND_MS));
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #define SUPPORT_HANDLER_RUN_H
 
 #include "backend.h"
+#include "target.h"
 
 #include <stdint.h>
 #include <time.h>
@@ -30,19 +31,15 @@ struct handler_run {
 	void (*body)(struct handler_run *r);
 	uint64_t own_signals;   /* the case's signals (bit sig - 1): not ours */
 	int pipefd[2];
-	pthread_t th;
-	volatile pid_t tid;
+	TARGET_RECORD;
 	volatile int prepare_err;
 	volatile int must_not_act;            /* kept by the case */
 	volatile int cleanup_ran, acted_inside;
-	volatile int returned;
-	volatile long result;
-	volatile int err;
 	char byte;                            /* what the read got */
 	struct timespec cleanup_at;
 };
 
-/* Make the pipe, start the target and wait (bounded, 5 s) until it is
+/* Make the pipe, start the target and wait (SETUP_BOUND_MS) until it is
  * blocked in read per /proc, or, with wait_blocked = 0, until it exists.
  * 0, or a one-line reason in why. */
 int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
@@ -55,16 +52,11 @@ int handler_run_start(struct handler_run *r, int wait_blocked, char *why,
  * is asked, so any signal it sends is queued already. */
 int handler_run_settled(void *run);
 
-/* Once the case has let its handler go on: wait (5 s) for the cleanup
- * handler and the thread's end.  0, or -1 when the cleanup handler never
+/* Once the case has let its handler go on: wait (ACT_BOUND_MS) for the
+ * cleanup handler and the thread's end.  0, or -1 when the cleanup handler never
  * ran (the request was lost: the caller diagnoses).  A thread that ran
  * its cleanup handler but does not end is a FAIL (verdict_exit). */
 int handler_run_finish(struct handler_run *r, void **ret);
-
-/* Is the target asleep in syscall nr (per /proc)?  /proc names the
- * syscall only of a thread that is not running, so a call that never
- * sleeps (a futex wake on the way) does not count. */
-int handler_run_blocked_in(const struct handler_run *r, long nr);
 
 /* Write a byte to the pipe, so a read still blocked returns. */
 void handler_run_unblock(struct handler_run *r);

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static const struct {
@@ -20,9 +19,9 @@ static const struct {
 	const char *blocker;
 	int pending_first;
 } order_ways[] = {
-	{ "pending", "read", 1 },
-	{ "blocked", "read", 0 },
-	{ "eintr", "poll", 0 },
+	{ .name = "pending", .blocker = "read", .pending_first = 1 },
+	{ .name = "blocked", .blocker = "read" },
+	{ .name = "eintr", .blocker = "poll" },
 };
 
 static pthread_key_t order_key;
@@ -42,13 +41,9 @@ static void order_tsd_dtor(void *p)
 
 long order_block(struct order_run *r)
 {
-	long rc;
-
 	if (r->pending_first)
 		flag_wait(&r->go);   /* raw futex: not a cancellation point */
-	rc = r->br.b->call(&r->br);
-	r->returned = 1;
-	return rc;
+	return target_returned(&r->br.target, r->br.b->call(&r->br));
 }
 
 struct order_start {
@@ -60,7 +55,7 @@ static void *order_main(void *p)
 {
 	struct order_start *s = p;
 
-	s->r->br.tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&s->r->br.target);
 	pthread_setspecific(order_key, s->r);
 	return s->body(s->r);
 }
@@ -91,21 +86,21 @@ static const char *order_check(const struct backend *be, size_t way,
 		be->cancel(r.br.th);
 		flag_set(&r.go);
 	} else {
-		if (!wait_until(order_blocked, &r, 5000))
+		if (!wait_until(order_blocked, &r, SETUP_BOUND_MS))
 			verdict_exit(VERDICT_ERROR, "%s: target never blocked in "
 				     "%s", order_ways[way].name, r.br.b->name);
 		be->cancel(r.br.th);
 	}
-	if (join_bounded(r.br.th, &ret, 5000))
-		verdict_exit(VERDICT_FAIL, "%s: target not cancelled within 5 s",
-			     order_ways[way].name);
+	if (join_bounded(r.br.th, &ret, ACT_BOUND_MS))
+		verdict_exit(VERDICT_FAIL, "%s: target not cancelled within %d s",
+			     order_ways[way].name, BOUND_S(ACT_BOUND_MS));
 	blocked_end(&r.br);
 	snprintf(expect, sizeof expect, "%sT", want);
-	if (ret == PTHREAD_CANCELED && !r.returned && !strcmp(r.log, expect))
+	if (ret == PTHREAD_CANCELED && !r.br.returned && !strcmp(r.log, expect))
 		return "";
 	snprintf(why, len, "%s: %s, ran %s (want %s)", order_ways[way].name,
 		 ret != PTHREAD_CANCELED ? "join value is not PTHREAD_CANCELED"
-		 : r.returned ? "the call returned" : "cancelled",
+		 : r.br.returned ? "the call returned" : "cancelled",
 		 r.n ? r.log : "nothing", expect);
 	return why;
 }
@@ -114,11 +109,10 @@ _Noreturn void order_case(int argc, char **argv, const char *case_name,
 			  void *(*body)(void *), const char *want,
 			  const char *pass_detail)
 {
-	const struct backend *be = case_start(argc, argv, case_name);
+	const struct backend *be =
+		case_start(argc, argv, &(struct case_info){ .name = case_name });
 	char why[160], bad[800] = "";
 
-	watchdog_start(30, (pid_t)syscall(SYS_gettid), VERDICT_FAIL, case_name);
-	case_warm_unwinder(be);
 	if (pthread_key_create(&order_key, order_tsd_dtor))
 		verdict_exit(VERDICT_ERROR, "pthread_key_create failed");
 	for (size_t i = 0; i < sizeof order_ways / sizeof *order_ways; i++)

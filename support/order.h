@@ -21,10 +21,9 @@ extern "C" {
 #endif
 
 struct order_run {
-	struct blocked_run br;     /* be, the blocker and its pipe */
+	struct blocked_run br;     /* be, the blocker, its pipe, the target */
 	int pending_first;         /* request made before the call */
 	volatile int go;
-	volatile int returned;
 	volatile int n;
 	char log[32];
 };

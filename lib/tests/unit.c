@@ -24,7 +24,7 @@ static void *unit_trampoline(void *p)
 	struct unit_target *t = a->t;
 	void (*fn)(struct unit_target *) = a->fn;
 
-	t->tid = (pid_t)syscall(SYS_gettid);
+	target_begin(&t->target);
 	flag_set(&a->started);
 	fn(t);
 	return t;

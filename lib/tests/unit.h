@@ -14,17 +14,14 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <target.h>
 
-#define UNIT_WAIT_MS 5000
+#define UNIT_WAIT_MS ACT_BOUND_MS
 
-/* A target thread and what it reports back. */
+/* A target thread (support/target.h) and what else it reports back. */
 struct unit_target {
-	pthread_t th;
-	volatile pid_t tid;
+	TARGET_RECORD;
 	volatile int cleanup_ran;
-	volatile long result;     /* what the cancellation point returned */
-	volatile int returned;    /* it did return (the call completed) */
-	volatile int saved_errno;
 	volatile long aux;         /* one more observation, test-specific */
 	void *arg;
 };
