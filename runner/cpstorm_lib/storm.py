@@ -10,7 +10,7 @@ from .verdict import Cell
 
 REQUIRED = ("backend", "seed", "cancellations", "per_second", "leaked_fds",
             "lost")
-# The storm exits 1 for these (stress/storm_main.c) and 0 without them.
+# The storm exits 1 for these (stress/account/outcomes.c) and 0 without them.
 # Records from before inside_handler, spurious_eintr and memory_growing
 # failed the run still judge right: those keys were 0/absent there.
 FAILING = ("leaked_fds", "lost", "inside_handler", "spurious_eintr",

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_mix.c - the op and canceller mixes as text ("openat:3,poll"), and
+ * mix.c - the op and canceller mixes as text ("openat:3,poll"), and
  * the command line that reruns a configuration.  The same text goes to
  * the JSON record, so --replay and --minimise read back what was run.
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "options/options.h"
+#include "ops/ops.h"
 
 #include <errno.h>
 #include <stdio.h>

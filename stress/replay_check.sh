@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# storm_replay_check.sh STORM... - a recorded failure replays to the same
+# replay_check.sh STORM... - a recorded failure replays to the same
 # outcome kinds.  Records a short storm of a flawed strategy (cp:async
 # leaks recvmsg descriptors and acts inside handlers, hundreds of times in
 # two seconds), replays it from its JSON record alone, and checks that

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* storm_target.c - target threads and their slots. */
+/* targets.c - target threads and their slots (see targets.h). */
 #define _GNU_SOURCE
-#include "storm_ops.h"
-#include "storm_rng.h"
+#include "targets.h"
+#include "cancel/cancel.h"
+#include "ops/ops.h"
+#include "rng.h"
 
 #include <handshake.h>
 #include <errno.h>
@@ -39,10 +41,10 @@ int storm_targets_init(void)
 	int err;
 
 	for (unsigned i = 0; i < storm_nops; i++)
-		op_cumulative[i] = (w += storm_cfg->op_weight[i]);
+		op_cumulative[i] = (w += storm.cfg->op_weight[i]);
 	if ((err = pthread_attr_init(&target_attr)) ||
 	    (err = pthread_attr_setstacksize(&target_attr,
-					     storm_stack_bytes(storm_cfg)))) {
+					     storm_stack_bytes(storm.cfg)))) {
 		errno = err;   /* the caller reports errno */
 		return -1;
 	}
@@ -76,7 +78,7 @@ void storm_call_begin(void)
 void storm_call_end(void)
 {
 	struct storm_slot *s = storm_self;
-	uint64_t *mean = &storm_counts.op_call_ns[s->op];
+	uint64_t *mean = &storm.counts.op_call_ns[s->op];
 	uint64_t d = storm_now_ns() - s->call_start_ns;
 	uint64_t m = __atomic_load_n(mean, __ATOMIC_RELAXED);
 
@@ -92,26 +94,26 @@ static void storm_target_cancelled(void *p)
 	struct storm_slot *s = p;
 
 	if (s->op >= 0)
-		storm_add(&storm_counts.op_cancelled[s->op], 1);
+		storm_add(&storm.counts.op_cancelled[s->op], 1);
 	if (storm_noise_active())
-		storm_add(&storm_counts.inside_handler, 1);
+		storm_add(&storm.counts.inside_handler, 1);
 	else if (storm_noise_in_cp())
-		storm_add(&storm_counts.in_handler_cp, 1);
+		storm_add(&storm.counts.in_handler_cp, 1);
 	else if (s->in_call)
-		storm_add(&storm_counts.acted_in_call, 1);
+		storm_add(&storm.counts.acted_in_call, 1);
 	else
-		storm_add(&storm_counts.acted_between, 1);
-	storm_uring_thread_end();
+		storm_add(&storm.counts.acted_between, 1);
+	storm_ops_thread_end();
 }
 
 static void *storm_target_main(void *p)
 {
 	struct storm_slot *s = p;
-	const struct backend *be = storm_cfg->be;
-	uint64_t rng = storm_rng_stream(storm_cfg->seed, STORM_RNG_TARGET,
+	const struct backend *be = storm.cfg->be;
+	uint64_t rng = storm_rng_stream(storm.cfg->seed, STORM_RNG_TARGET,
 					((uint64_t)s->index << 32) ^ s->generation);
 
-	s->tid = gettid();
+	target_begin(&s->target);
 	storm_self = s;
 	storm_noise_bind(s);
 	pthread_cleanup_push(storm_target_cancelled, s);
@@ -121,7 +123,7 @@ static void *storm_target_main(void *p)
 		s->op = op;
 		storm_ops[op].run(be, &rng);
 		s->op = -1;
-		storm_add(&storm_counts.op_runs[op], 1);
+		storm_add(&storm.counts.op_runs[op], 1);
 		be->testcancel();
 	}
 	pthread_cleanup_pop(0);
@@ -151,6 +153,6 @@ int storm_slot_join(struct storm_slot *s, int timeout_ms, void **ret)
 
 void storm_slot_count(void *ret)
 {
-	storm_add(ret == PTHREAD_CANCELED ? &storm_counts.cancellations
-					  : &storm_counts.not_cancelled, 1);
+	storm_add(ret == PTHREAD_CANCELED ? &storm.counts.cancellations
+					  : &storm.counts.not_cancelled, 1);
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_minimise.c - --minimise: shrink a failing configuration.
+ * minimise.c - --minimise: shrink a failing configuration.
  *
  * Reruns this binary (same seed) with one thing less at a time and keeps
- * a step when the rerun still fails with one of the original outcome
- * kinds (leak, lost, inside a handler, spurious EINTR, memory growth),
- * read from the rerun's JSON record.  The steps, cheapest reruns first:
+ * a step when the rerun still fails with one of the original outcomes
+ * (account/outcomes.c: leak, lost, inside a handler, spurious EINTR,
+ * memory growth, ...), read from the rerun's JSON record.  The steps, cheapest reruns first:
  * only the ops the failure was attributed to (leaked descriptors, lost
  * threads), half the duration, half the threads, one op kind less, one
  * canceller kind less, no signals, no noise, one canceller, batches of
@@ -21,10 +21,15 @@
  * k is at most STORM_MIN_TRIES_MAX, so a rare failure is not chased for
  * ever.  The result is rerun k times at the end and the count of
  * reproductions is printed with it.  Every rerun is bounded in time by the
- * storm itself, and the whole search by STORM_MIN_RUNS reruns.
+ * storm itself, and the whole search by STORM_MIN_RUNS reruns.  The
+ * reruns write their records to a file of our own (mkstemp), not to a
+ * name another user could predict and plant.
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "options/options.h"
+#include "options/record.h"
+#include "account/account.h"
+#include "ops/ops.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <limits.h>
 #include <unistd.h>
 
 #define STORM_MIN_FIRST 3        /* runs of the original: its power */
@@ -41,81 +47,65 @@
 #define STORM_MIN_RUNS 80        /* bound on reruns */
 #define STORM_MIN_DURATION 0.5   /* shortest duration tried, s */
 
-enum { KIND_LEAK = 1, KIND_LOST = 2, KIND_INSIDE = 4, KIND_EINTR = 8,
-       KIND_MEMORY = 16 };
-
-static const struct {
-	const char *key;
-	int kind;
-} storm_kind_keys[] = {
-	{ "\"leaked_fds\":", KIND_LEAK }, { "\"lost\":", KIND_LOST },
-	{ "\"inside_handler\":", KIND_INSIDE },
-	{ "\"spurious_eintr\":", KIND_EINTR },
-};
-
 static unsigned storm_runs, storm_tries = 1;
-static char json_path[64];
+static char json_path[PATH_MAX];
 static const char *storm_argv0;   /* in the command lines printed */
 static unsigned attributed[STORM_MAX_OPS];   /* ops a failure named */
-
-/* The last record in json_path, or NULL (the caller frees it). */
-static char *storm_last_line(void)
-{
-	FILE *f = fopen(json_path, "r");
-	char *line = NULL, *last = NULL;
-	size_t cap = 0;
-
-	while (f && getline(&line, &cap, f) > 0) {
-		free(last);
-		last = strdup(line);
-	}
-	free(line);
-	if (f)
-		fclose(f);
-	return last;
-}
 
 /* Ops the record blames: a leaked descriptor is attributed to the op
  * that allocates its kind, a lost thread names the op it sat in. */
 static void storm_note_attributed(const char *rec)
 {
-	for (unsigned i = 0; i < storm_nops; i++) {
-		char pat[64];
-		const char *p;
+	const char *ops = record_key(rec, "ops");
+	double leaked;
 
-		snprintf(pat, sizeof pat, "\"%s\":{", storm_ops[i].name);
-		if ((p = strstr(rec, pat)) && (p = strstr(p, "\"leaked\":")) &&
-		    atol(p + 9) > 0)
+	for (unsigned i = 0; i < storm_nops; i++)
+		if ((record_number(record_key(ops, storm_ops[i].name), "leaked",
+				   &leaked) && leaked > 0) ||
+		    record_has_string(rec, "op", storm_ops[i].name))
 			attributed[i] = 1;
-		snprintf(pat, sizeof pat, "\"op\":\"%s\"", storm_ops[i].name);
-		if (strstr(rec, pat))
-			attributed[i] = 1;
-	}
 }
 
-/* Failure kinds of a record (0: passed). */
-static int storm_kinds(const char *rec)
+/* The outcomes a record failed with, bit i for storm_outcomes[i] (0:
+ * passed). */
+static unsigned storm_kinds(const char *rec)
 {
-	int kinds = 0;
+	unsigned kinds = 0;
+	double v;
 
-	for (size_t i = 0; i < sizeof storm_kind_keys / sizeof *storm_kind_keys;
-	     i++) {
-		const char *p = strstr(rec, storm_kind_keys[i].key);
-
-		if (p && atol(p + strlen(storm_kind_keys[i].key)) > 0)
-			kinds |= storm_kind_keys[i].kind;
-	}
-	if (strstr(rec, "\"memory_growing\":true"))
-		kinds |= KIND_MEMORY;
+	for (unsigned i = 0; i < storm_noutcomes; i++)
+		if (storm_outcomes[i].is_flag
+			    ? record_true(rec, storm_outcomes[i].key)
+			    : record_number(rec, storm_outcomes[i].key, &v) &&
+				      v > 0)
+			kinds |= 1U << i;
 	return kinds;
+}
+
+/* A fresh file of our own for the reruns' records (their --json), in
+ * $TMPDIR or /tmp.  Returns the directory when it cannot be made. */
+static const char *storm_json_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(json_path, sizeof json_path, "%s/cpstorm-minimise-XXXXXX", dir);
+	if ((fd = mkostemp(json_path, O_CLOEXEC)) < 0)
+		return dir;
+	close(fd);
+	return NULL;
 }
 
 /* One rerun of c: its failure kinds (0: passed, or no record); with
  * `attribute`, a failure's record also marks the ops it names. */
-static int storm_run_child(const struct storm_config *c, int attribute)
+static unsigned storm_run_child(const struct storm_config *c, int attribute)
 {
 	char cmd[2048], *argv[64], *save = NULL, *rec;
-	int n = 0, status, kinds = 0;
+	const char *why;
+	unsigned kinds;
+	int n = 0, status;
 	pid_t pid;
 
 	storm_command_line(c, "/proc/self/exe", cmd, sizeof cmd);
@@ -125,7 +115,7 @@ static int storm_run_child(const struct storm_config *c, int attribute)
 	argv[n++] = "--json";
 	argv[n++] = json_path;
 	argv[n] = NULL;
-	if (truncate(json_path, 0) && errno != ENOENT)
+	if (truncate(json_path, 0))
 		return 0;
 	storm_runs++;
 	if ((pid = fork()) == 0) {
@@ -138,7 +128,7 @@ static int storm_run_child(const struct storm_config *c, int attribute)
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 ||
 	    !WIFEXITED(status) || WEXITSTATUS(status) != 1 ||
-	    !(rec = storm_last_line()))
+	    !(rec = record_last(json_path, &why)))
 		return 0;
 	kinds = storm_kinds(rec);
 	if (kinds && attribute)
@@ -148,7 +138,7 @@ static int storm_run_child(const struct storm_config *c, int attribute)
 }
 
 /* Does c fail with one of `want`?  Up to storm_tries runs. */
-static int storm_fails(const struct storm_config *c, int want)
+static int storm_fails(const struct storm_config *c, unsigned want)
 {
 	for (unsigned i = 0; i < storm_tries && storm_runs < STORM_MIN_RUNS; i++)
 		if (storm_run_child(c, 0) & want)
@@ -157,7 +147,7 @@ static int storm_fails(const struct storm_config *c, int want)
 }
 
 static void storm_try(struct storm_config *best, const struct storm_config *cand,
-		      int want, const char *what)
+		      unsigned want, const char *what)
 {
 	char cmd[2048];
 
@@ -185,7 +175,7 @@ static unsigned storm_count_on(const unsigned *w, unsigned n)
 
 /* Leave out one entry of a mix at a time, while more than one is on. */
 static void storm_shrink_mix(struct storm_config *best, unsigned *(*mix)(struct storm_config *),
-			     const char *const *names, unsigned n, int want)
+			     const char *const *names, unsigned n, unsigned want)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct storm_config cand = *best;
@@ -203,7 +193,7 @@ static unsigned *storm_ops_of(struct storm_config *c) { return c->op_weight; }
 static unsigned *storm_how_of(struct storm_config *c) { return c->how_weight; }
 
 /* Straight to the ops the failure was attributed to, if that is fewer. */
-static void storm_only_attributed(struct storm_config *best, int want)
+static void storm_only_attributed(struct storm_config *best, unsigned want)
 {
 	struct storm_config cand = *best;
 	char what[600] = "only the ops it was attributed to:";
@@ -222,7 +212,7 @@ static void storm_only_attributed(struct storm_config *best, int want)
 		storm_try(best, &cand, want, what);
 }
 
-static void storm_shrink_duration(struct storm_config *best, int want)
+static void storm_shrink_duration(struct storm_config *best, unsigned want)
 {
 	while (best->duration_s / 2 >= STORM_MIN_DURATION) {
 		struct storm_config cand = *best;
@@ -236,7 +226,7 @@ static void storm_shrink_duration(struct storm_config *best, int want)
 	}
 }
 
-static void storm_shrink_threads(struct storm_config *best, int want)
+static void storm_shrink_threads(struct storm_config *best, unsigned want)
 {
 	while (best->threads > 1) {
 		struct storm_config cand = *best;
@@ -252,17 +242,21 @@ static void storm_shrink_threads(struct storm_config *best, int want)
 	}
 }
 
-static void storm_shrink_knobs(struct storm_config *best, int want)
+static void storm_shrink_knobs(struct storm_config *best, unsigned want)
 {
 	static const struct {
 		const char *what;
 		size_t off;
 		unsigned to;
 	} knobs[] = {
-		{ "no unrelated signals", offsetof(struct storm_config, signals_pct), 0 },
-		{ "no noise", offsetof(struct storm_config, noise_pct), 0 },
-		{ "one canceller", offsetof(struct storm_config, cancellers), 1 },
-		{ "batches of one", offsetof(struct storm_config, batch), 1 },
+		{ .what = "no unrelated signals",
+		  .off = offsetof(struct storm_config, signals_pct), .to = 0 },
+		{ .what = "no noise",
+		  .off = offsetof(struct storm_config, noise_pct), .to = 0 },
+		{ .what = "one canceller",
+		  .off = offsetof(struct storm_config, cancellers), .to = 1 },
+		{ .what = "batches of one",
+		  .off = offsetof(struct storm_config, batch), .to = 1 },
 	};
 
 	for (size_t i = 0; i < sizeof knobs / sizeof *knobs; i++) {
@@ -278,14 +272,13 @@ static void storm_shrink_knobs(struct storm_config *best, int want)
 
 /* The original, STORM_MIN_FIRST times: the kinds it fails with, the ops
  * they name, and from its failure rate the tries a candidate gets. */
-static int storm_measure(const struct storm_config *c)
+static unsigned storm_measure(const struct storm_config *c)
 {
-	unsigned failed = 0;
-	int want = 0;
+	unsigned failed = 0, want = 0;
 	double p, miss;
 
 	for (unsigned i = 0; i < STORM_MIN_FIRST; i++) {
-		int kinds = storm_run_child(c, 1);
+		unsigned kinds = storm_run_child(c, 1);
 
 		if (!kinds)
 			continue;
@@ -312,14 +305,18 @@ int storm_minimise(const struct storm_config *c, const char *argv0)
 	struct storm_config best = *c;
 	const char *names[STORM_MAX_OPS];
 	char cmd[2048];
-	unsigned again = 0;
-	int want;
+	unsigned again = 0, want;
+	const char *dir;
 
 	storm_argv0 = argv0;
 	best.json = NULL;
 	best.minimise = 0;
-	snprintf(json_path, sizeof json_path, "/tmp/cpstorm-minimise-%d.jsonl",
-		 (int)getpid());
+	if ((dir = storm_json_file())) {
+		fprintf(stderr, "cpstorm-storm: --minimise: cannot create a file "
+			"for the reruns' records in %s: %s (set TMPDIR to a "
+			"writable directory)\n", dir, strerror(errno));
+		return 2;
+	}
 	storm_op_names(names);
 	storm_command_line(&best, argv0, cmd, sizeof cmd);
 	fprintf(stderr, "minimise: first, the configuration as given: %s\n", cmd);

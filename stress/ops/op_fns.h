@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* storm_ops.h - what the ops files share (not for the rest of the storm). */
-#ifndef STORM_OPS_H
-#define STORM_OPS_H
+/* op_fns.h - what the ops files share among themselves (not for the rest
+ * of the storm, which sees the table through ops.h). */
+#ifndef STORM_OP_FNS_H
+#define STORM_OP_FNS_H
 
-#include "storm.h"
+#include "ops/ops.h"
+#include "targets.h"
 
 /* Close with cancellation disabled: close is a cancellation point in some
  * backends, and a cancel acting inside it would make the leak ours. */
@@ -12,6 +14,14 @@ void storm_release(const struct backend *be, int fd);
  * cancellation point (cleanup handlers run with cancellation disabled). */
 void storm_close_held(void *p);
 
+/* fds.c: descriptor-passing and pipe ops. */
+void op_openat(const struct backend *be, uint64_t *rng);
+void op_accept4(const struct backend *be, uint64_t *rng);
+void op_connect(const struct backend *be, uint64_t *rng);
+void op_pipe_read(const struct backend *be, uint64_t *rng);
+void op_pipe_write(const struct backend *be, uint64_t *rng);
+void op_recvmsg(const struct backend *be, uint64_t *rng);
+/* wait.c */
 void op_eventfd_read(const struct backend *be, uint64_t *rng);
 void op_timerfd_read(const struct backend *be, uint64_t *rng);
 void op_epoll_wait(const struct backend *be, uint64_t *rng);
@@ -19,9 +29,10 @@ void op_poll(const struct backend *be, uint64_t *rng);
 void op_nanosleep(const struct backend *be, uint64_t *rng);
 void op_futex_wait(const struct backend *be, uint64_t *rng);
 void op_waitpid(const struct backend *be, uint64_t *rng);
+/* uring.c */
 void op_uring_openat(const struct backend *be, uint64_t *rng);
 void op_uring_accept(const struct backend *be, uint64_t *rng);
-/* A thread's io_uring, back to the pool when the thread ends. */
-void storm_uring_thread_end(void);
+/* The rings and any completion still queued, at the end of the run. */
+void storm_uring_close_all(void);
 
 #endif

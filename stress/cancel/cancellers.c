@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_cancel.c - canceller threads.  Each owns a disjoint slice of the
+ * cancellers.c - canceller threads.  Each owns a disjoint slice of the
  * slots, so a slot's thread is cancelled, joined and replaced by one
  * thread only.
  *
@@ -13,8 +13,10 @@
  * finer grain than the timer slack of a sleep.
  */
 #define _GNU_SOURCE
-#include "storm.h"
-#include "storm_rng.h"
+#include "cancel/cancel.h"
+#include "account/account.h"
+#include "targets.h"
+#include "rng.h"
 
 #include <procfs.h>
 #include <errno.h>
@@ -22,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STORM_JOIN_MS 5000
 #define STORM_RECOVER_MS 2000
 #define STORM_GAP_SPIN 2000      /* before each cancel */
 #define STORM_NOISE_GAP 24000    /* ~ the noise handler's length */
@@ -39,7 +40,6 @@ struct storm_canceller {
 };
 
 static struct storm_canceller *cancellers;
-volatile int storm_spawn_failed;
 
 void storm_spin(uint64_t n)
 {
@@ -50,13 +50,13 @@ void storm_spin(uint64_t n)
 static void storm_joined(void *ret, double t0)
 {
 	uint64_t us = (uint64_t)((storm_now() - t0) * 1e6);
-	uint64_t max = __atomic_load_n(&storm_counts.join_us_max, __ATOMIC_RELAXED);
+	uint64_t max = __atomic_load_n(&storm.counts.join_us_max, __ATOMIC_RELAXED);
 
 	storm_slot_count(ret);
-	storm_add(&storm_counts.joins_timed, 1);
-	storm_add(&storm_counts.join_us_total, us);
+	storm_add(&storm.counts.joins_timed, 1);
+	storm_add(&storm.counts.join_us_total, us);
 	while (us > max &&
-	       !__atomic_compare_exchange_n(&storm_counts.join_us_max, &max, us, 0,
+	       !__atomic_compare_exchange_n(&storm.counts.join_us_max, &max, us, 0,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 }
@@ -73,13 +73,13 @@ static enum storm_how storm_pick_how(struct storm_canceller *c, uint64_t *rng)
 }
 
 /* Send one cancel its way.  A timer's cancel comes later, from the
- * handler (storm_timer.c). */
+ * handler (timer.c). */
 static void storm_send(struct storm_canceller *c, struct storm_pending *p,
 		       uint64_t *rng)
 {
 	struct storm_slot *s = p->slot;
 
-	storm_add(&storm_counts.how_sent[p->how], 1);
+	storm_add(&storm.counts.how_sent[p->how], 1);
 	switch (p->how) {
 	case STORM_HOW_TIMER:
 		storm_timer_arm(p, (long)storm_rng_below(rng, STORM_TIMER_MAX_NS));
@@ -88,11 +88,11 @@ static void storm_send(struct storm_canceller *c, struct storm_pending *p,
 		storm_fuzzy_cancel(s, &c->sweep);
 		break;
 	default:
-		if (storm_rng_below(rng, 100) < storm_cfg->noise_pct) {
+		if (storm_rng_below(rng, 100) < storm.cfg->noise_pct) {
 			storm_noise_send(s);
 			storm_spin(storm_rng_below(rng, STORM_NOISE_GAP));
 		}
-		storm_cfg->be->cancel(s->th);
+		storm.cfg->be->cancel(s->th);
 		break;
 	}
 	p->t0 = storm_now();
@@ -114,10 +114,10 @@ static int storm_reap_one(struct storm_pending *p)
 		storm_joined(ret, p->t0);
 	else if (storm_lost(s, "run", STORM_RECOVER_MS))
 		return 0;   /* stuck: the slot stays out of the game */
-	if (storm_stopping)
+	if (storm.stopping)
 		return 0;   /* the stop phase has nothing to refill */
 	if ((err = storm_slot_spawn(s))) {
-		storm_spawn_failed = err;
+		storm.spawn_failed = err;
 		return -1;
 	}
 	return 0;
@@ -127,7 +127,7 @@ static struct storm_slot *storm_pick_slot(struct storm_canceller *c,
 					  uint64_t *rng)
 {
 	struct storm_slot *s =
-		&storm_slots[c->first + storm_rng_below(rng, c->count)];
+		&storm.slots[c->first + storm_rng_below(rng, c->count)];
 
 	return s->live && !s->lost ? s : NULL;
 }
@@ -136,7 +136,7 @@ static struct storm_slot *storm_pick_slot(struct storm_canceller *c,
  * joined.  Unrelated signal bursts fall on the slice meanwhile. */
 static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 {
-	unsigned want = 1 + (unsigned)storm_rng_below(rng, storm_cfg->batch);
+	unsigned want = 1 + (unsigned)storm_rng_below(rng, storm.cfg->batch);
 	unsigned n = 0;
 	int rc = 0;
 
@@ -144,7 +144,7 @@ static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 		struct storm_slot *s = storm_pick_slot(c, rng), *o;
 		struct storm_pending *p = &c->pend[n];
 
-		if (storm_rng_below(rng, 100) < storm_cfg->signals_pct &&
+		if (storm_rng_below(rng, 100) < storm.cfg->signals_pct &&
 		    (o = storm_pick_slot(c, rng)))
 			storm_signals_burst(o, rng);
 		if (!s || s->in_batch)
@@ -166,12 +166,12 @@ static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 static void *storm_canceller_main(void *p)
 {
 	struct storm_canceller *c = p;
-	uint64_t rng = storm_rng_stream(storm_cfg->seed, STORM_RNG_CANCELLER,
+	uint64_t rng = storm_rng_stream(storm.cfg->seed, STORM_RNG_CANCELLER,
 					c->index);
 
 	c->sweep = (unsigned)storm_rng_below(&rng, 64);
-	for (unsigned i = 0; i < storm_cfg->batch; i++)
-		if (storm_cfg->how_weight[STORM_HOW_TIMER] &&
+	for (unsigned i = 0; i < storm.cfg->batch; i++)
+		if (storm.cfg->how_weight[STORM_HOW_TIMER] &&
 		    storm_timer_create(&c->pend[i])) {
 			/* Setup, not a respawn: say which limit (once:
 			 * the other cancellers hit it too), and stop. */
@@ -185,20 +185,20 @@ static void *storm_canceller_main(void *p)
 				"the kernel RLIMIT_SIGPENDING): lower --batch or "
 				"--cancellers, or leave timer out of --how\n",
 				strerror(errno),
-				storm_cfg->cancellers * storm_cfg->batch);
+				storm.cfg->cancellers * storm.cfg->batch);
 			exit(2);
 		}
-	while (!storm_stopping && c->count && !storm_spawn_failed)
+	while (!storm.stopping && c->count && !storm.spawn_failed)
 		if (storm_batch(c, &rng))
 			break;
-	for (unsigned i = 0; i < storm_cfg->batch; i++)
+	for (unsigned i = 0; i < storm.cfg->batch; i++)
 		storm_timer_delete(&c->pend[i]);
 	return NULL;
 }
 
 int storm_cancellers_start(void)
 {
-	unsigned k = storm_cfg->cancellers, n = storm_cfg->threads;
+	unsigned k = storm.cfg->cancellers, n = storm.cfg->threads;
 
 	if (storm_timer_install())
 		return -1;
@@ -213,8 +213,8 @@ int storm_cancellers_start(void)
 		c->first = n * i / k;
 		c->count = n * (i + 1) / k - n * i / k;
 		for (unsigned h = 0; h < STORM_NHOW; h++)
-			c->how_cumulative[h] = (w += storm_cfg->how_weight[h]);
-		c->pend = calloc(storm_cfg->batch, sizeof *c->pend);
+			c->how_cumulative[h] = (w += storm.cfg->how_weight[h]);
+		c->pend = calloc(storm.cfg->batch, sizeof *c->pend);
 		if (!c->pend || pthread_create(&c->th, NULL, storm_canceller_main, c))
 			return -1;
 	}
@@ -223,7 +223,7 @@ int storm_cancellers_start(void)
 
 void storm_cancellers_join(void)
 {
-	for (unsigned i = 0; i < storm_cfg->cancellers; i++) {
+	for (unsigned i = 0; i < storm.cfg->cancellers; i++) {
 		pthread_join(cancellers[i].th, NULL);
 		free(cancellers[i].pend);
 	}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* storm_opts.c - the storm's command line. */
+/* cli.c - the storm's command line. */
 #define _GNU_SOURCE
-#include "storm.h"
-#include "storm_rng.h"
+#include "options/options.h"
+#include "ops/ops.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <getopt.h>

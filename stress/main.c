@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_main.c - cpstorm-storm: the run, the stop, the exit status.
+ * main.c - cpstorm-storm: the run, the stop, the exit status.
  *
  *   cpstorm-storm [--backend NAME] [--threads N] [--duration S] [--seed N]
  *                 [--cancellers K] [--batch B] [--stack KIB] [--noise PCT]
  *                 [--signals PCT] [--ops MIX] [--how MIX] [--json FILE]
  *                 [--expect any] [--replay FILE] [--minimise]
  *
- * Exit: 0 no leak, nothing lost, no cancellation inside a handler, no
- * spurious EINTR, memory flat; 1 otherwise; 2 bad options, setup, or the
- * harness hung.  Bounded: the stop phase has a budget, and a watchdog
+ * Exit: 0 when no outcome of account/outcomes.c failed (no leak, nothing
+ * lost, no cancellation inside a handler, no spurious EINTR, memory flat);
+ * 1 otherwise; 2 bad options, setup, or the harness hung.  Bounded: the stop phase has a budget, and a watchdog
  * ends the process if even that is exceeded.
  */
 #define _GNU_SOURCE
 #include "storm.h"
-#include "storm_report.h"
+#include "account/account.h"
+#include "cancel/cancel.h"
+#include "ops/ops.h"
+#include "options/options.h"
+#include "targets.h"
 
 #include <case.h>
 #include <errno.h>
@@ -25,14 +29,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define STORM_JOIN_MAX_MS 5000
 #define STORM_STOP_BUDGET_S 15.0
 #define STORM_WATCHDOG_SLACK_S 90   /* beyond --duration; > stop phase */
 
-struct storm_counts storm_counts;
-struct storm_slot *storm_slots;
-const struct storm_config *storm_cfg;
-volatile int storm_stopping;
+struct storm storm;
 
 /* Every target holds a few descriptors at a time: lift the soft limit. */
 static void storm_raise_nofile(void)
@@ -48,13 +48,13 @@ static void storm_raise_nofile(void)
 static void storm_progress(double start, uint64_t *last, double *last_t)
 {
 	double now = storm_now();
-	uint64_t n = storm_counts.cancellations;
+	uint64_t n = storm.counts.cancellations;
 
 	fprintf(stderr, "\rstorm: %5.1f s  %llu cancellations  %6.0f/s  "
 		"%llu lost  %llu inside handler   ", now - start,
 		(unsigned long long)n, (double)(n - *last) / (now - *last_t),
-		(unsigned long long)storm_counts.lost,
-		(unsigned long long)storm_counts.inside_handler);
+		(unsigned long long)storm.counts.lost,
+		(unsigned long long)storm.counts.inside_handler);
 	*last = n;
 	*last_t = now;
 }
@@ -72,7 +72,7 @@ static void storm_run(const struct storm_config *c, double start)
 	double last_t = start;
 	uint64_t last = 0;
 
-	while (storm_now() < start + c->duration_s && !storm_spawn_failed) {
+	while (storm_now() < start + c->duration_s && !storm.spawn_failed) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);   /* the run's length, not synchronisation */
@@ -89,13 +89,14 @@ static void storm_run(const struct storm_config *c, double start)
 		fputc('\n', stderr);
 }
 
-/* What is left of the stop budget for one join, in [1, 5000] ms: with
- * every thread stuck the stop still ends about when the budget does. */
+/* What is left of the stop budget for one join, in [1, STORM_JOIN_MS]
+ * ms: with every thread stuck the stop still ends about when the budget
+ * does. */
 static int storm_ms_left(double deadline)
 {
 	double ms = (deadline - storm_now()) * 1000;
 
-	return ms < 1 ? 1 : ms > STORM_JOIN_MAX_MS ? STORM_JOIN_MAX_MS : (int)ms;
+	return ms < 1 ? 1 : ms > STORM_JOIN_MS ? STORM_JOIN_MS : (int)ms;
 }
 
 /* Cancel everything, then join everything within the budget. */
@@ -103,14 +104,14 @@ static void storm_stop(const struct storm_config *c)
 {
 	double deadline;
 
-	storm_stopping = 1;
+	storm.stopping = 1;
 	storm_cancellers_join();
 	deadline = storm_now() + STORM_STOP_BUDGET_S;
 	for (unsigned i = 0; i < c->threads; i++)
-		if (storm_slots[i].live && !storm_slots[i].lost)
-			c->be->cancel(storm_slots[i].th);
+		if (storm.slots[i].live && !storm.slots[i].lost)
+			c->be->cancel(storm.slots[i].th);
 	for (unsigned i = 0; i < c->threads; i++) {
-		struct storm_slot *s = &storm_slots[i];
+		struct storm_slot *s = &storm.slots[i];
 		void *ret;
 
 		if (!s->live || s->lost)
@@ -127,8 +128,8 @@ static void storm_start_targets(const struct storm_config *c)
 	for (unsigned i = 0; i < c->threads; i++) {
 		int err;
 
-		storm_slots[i].index = i;
-		if ((err = storm_slot_spawn(&storm_slots[i]))) {
+		storm.slots[i].index = i;
+		if ((err = storm_slot_spawn(&storm.slots[i]))) {
 			fprintf(stderr, "cpstorm-storm: cannot start %u threads "
 				"(stopped at %u: %s): lower --threads\n",
 				c->threads, i, strerror(err));
@@ -146,8 +147,8 @@ static void storm_setup(const struct storm_config *c,
 		exit(2);
 	}
 	case_warm_unwinder(c->be);
-	storm_slots = calloc(c->threads, sizeof *storm_slots);
-	if (!storm_slots || storm_targets_init() ||
+	storm.slots = calloc(c->threads, sizeof *storm.slots);
+	if (!storm.slots || storm_targets_init() ||
 	    storm_resources_open(c->seed) ||
 	    fds_snapshot(before)) {
 		fprintf(stderr, "cpstorm-storm: setup failed: %s\n", strerror(errno));
@@ -156,18 +157,17 @@ static void storm_setup(const struct storm_config *c,
 }
 
 static int storm_status(const struct storm_config *c,
-			const struct fd_set_snapshot *leaked)
+			const struct storm_result *r)
 {
-	if (storm_spawn_failed) {
+	if (storm.spawn_failed) {
 		fprintf(stderr, "cpstorm-storm: a respawn failed (%s): the storm "
 			"ran short of targets; lower --threads\n",
-			strerror(storm_spawn_failed));
+			strerror(storm.spawn_failed));
 		return 2;
 	}
 	if (c->expect_any)
 		return 0;
-	return leaked->n || storm_counts.lost || storm_counts.inside_handler ||
-	       storm_counts.spurious_eintr || storm_mem_growing() ? 1 : 0;
+	return storm_failed(r);
 }
 
 int main(int argc, char **argv)
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	char cmd[2048];
 
 	storm_parse(argc, argv, &c);
-	storm_cfg = &c;
+	storm.cfg = &c;
 	if (c.minimise)
 		return storm_minimise(&c, argv[0]);
 	if (c.bare)
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	storm_run(&c, start);
 	r.run_s = storm_now() - start;
-	r.run_cancellations = storm_counts.cancellations;
+	r.run_cancellations = storm.counts.cancellations;
 	storm_stop(&c);
 	r.elapsed_s = storm_now() - start;
 	storm_resources_close();
@@ -213,5 +213,5 @@ int main(int argc, char **argv)
 	fds_new(&before, &after, &leaked);
 	r.leaked = &leaked;
 	storm_report(&r);
-	return storm_status(&c, &leaked);
+	return storm_status(&c, &r);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* storm_rng.h - splitmix64: tiny, fast, and every stream is a pure
+/* rng.h - splitmix64: tiny, fast, and every stream is a pure
  * function of (seed, purpose, index), which is what makes replay exact. */
 #ifndef STORM_RNG_H
 #define STORM_RNG_H

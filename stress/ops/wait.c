@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_ops_wait.c - ops that wait without allocating (eventfd, futex,
+ * wait.c - ops that wait without allocating (eventfd, futex,
  * waitpid) or whose waits end by a timeout (poll, epoll_wait, nanosleep,
  * a private timerfd), so targets block everywhere a cancellation may land.
  */
 #define _GNU_SOURCE
-#include "storm_ops.h"
-#include "storm_rng.h"
+#include "ops/op_fns.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_mem.c - memory and descriptors sampled during the run.
+ * memory.c - memory and descriptors sampled during the run.
  *
  * /proc/self/status (VmRSS, VmData, Threads), the line count of
  * /proc/self/maps and the entries of /proc/self/fd, a few times a second.
@@ -17,7 +17,7 @@
  * stacks that are already mapped, bounded by VmData.
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "account/account.h"
 
 #include <dirent.h>
 #include <stddef.h>

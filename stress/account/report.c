@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* storm_report.c - the summary for people and the JSON record. */
+/* report.c - the summary for people and the JSON record. */
 #define _GNU_SOURCE
-#include "storm_report.h"
+#include "account/account.h"
+#include "options/options.h"
+#include "ops/ops.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -59,9 +61,9 @@ static void storm_leaks_by_op(const struct fd_set_snapshot *leaked,
 
 static double storm_join_ms_mean(void)
 {
-	uint64_t n = storm_counts.joins_timed;
+	uint64_t n = storm.counts.joins_timed;
 
-	return n ? storm_counts.join_us_total / 1e3 / (double)n : 0;
+	return n ? storm.counts.join_us_total / 1e3 / (double)n : 0;
 }
 
 /* Peak resident memory of the whole storm (VmHWM), for memory per
@@ -80,9 +82,23 @@ static long storm_vm_hwm_kib(void)
 	return kib;
 }
 
+void storm_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 static void storm_json_config(FILE *f)
 {
-	const struct storm_config *c = storm_cfg;
+	const struct storm_config *c = storm.cfg;
 	char ops[1024], how[128];
 
 	storm_mixes_format(c, ops, sizeof ops, how, sizeof how);
@@ -94,21 +110,20 @@ static void storm_json_config(FILE *f)
 
 static void storm_json_outcomes(FILE *f, const struct storm_result *r)
 {
-	const struct storm_counts *n = &storm_counts;
+	const struct storm_counts *n = &storm.counts;
 
 	fprintf(f, "\"run_s\":%.3f,\"per_second_run\":%.1f,"
 		"\"acted_in_call\":%llu,\"acted_between\":%llu,"
 		"\"in_handler_cp\":%llu,\"eintr_excused\":%llu,"
 		"\"signals_sent\":%llu,\"timer_late\":%llu,"
-		"\"memory_growing\":%s,\"how\":{", r->run_s,
+		"\"how\":{", r->run_s,
 		r->run_s > 0 ? r->run_cancellations / r->run_s : 0,
 		(unsigned long long)n->acted_in_call,
 		(unsigned long long)n->acted_between,
 		(unsigned long long)n->in_handler_cp,
 		(unsigned long long)n->eintr_excused,
 		(unsigned long long)n->signals_sent,
-		(unsigned long long)n->timer_late,
-		storm_mem_growing() ? "true" : "false");
+		(unsigned long long)n->timer_late);
 	for (unsigned i = 0; i < STORM_NHOW; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", storm_how_names[i],
 			(unsigned long long)n->how_sent[i]);
@@ -117,31 +132,46 @@ static void storm_json_outcomes(FILE *f, const struct storm_result *r)
 	fputs(",", f);
 }
 
+/* The outcomes that fail a run, under the keys of their table. */
+static void storm_json_failing(FILE *f, const struct storm_result *r)
+{
+	for (unsigned i = 0; i < storm_noutcomes; i++) {
+		uint64_t n = storm_outcomes[i].count(r);
+
+		if (storm_outcomes[i].is_flag)
+			fprintf(f, "\"%s\":%s,", storm_outcomes[i].key,
+				n ? "true" : "false");
+		else
+			fprintf(f, "\"%s\":%llu,", storm_outcomes[i].key,
+				(unsigned long long)n);
+	}
+}
+
 static void storm_json_counts(FILE *f, const struct storm_result *r)
 {
-	const struct storm_config *c = storm_cfg;
-	const struct storm_counts *n = &storm_counts;
+	const struct storm_config *c = storm.cfg;
+	const struct storm_counts *n = &storm.counts;
 
 	fprintf(f, "{\"backend\":\"%s\",\"seed\":%llu,\"threads\":%u,"
 		"\"cancellers\":%u,\"noise_pct\":%u,\"duration_s\":%.3f,"
-		"\"cancellations\":%llu,\"per_second\":%.1f,\"leaked_fds\":%zu,"
-		"\"lost\":%llu,\"recovered\":%llu,\"stuck\":%llu,"
-		"\"not_cancelled\":%llu,\"inside_handler\":%llu,"
-		"\"noise_sent\":%llu,\"noise_handled\":%llu,"
-		"\"spurious_eintr\":%llu,\"join_ms_mean\":%.3f,"
-		"\"join_ms_max\":%.3f,\"fd_table_full\":%llu,"
-		"\"vm_hwm_kib\":%ld,",
+		"\"cancellations\":%llu,\"per_second\":%.1f,",
 		c->be->name, (unsigned long long)c->seed, c->threads,
 		c->cancellers, c->noise_pct, r->elapsed_s,
 		(unsigned long long)n->cancellations,
-		n->cancellations / r->elapsed_s, r->leaked->n,
-		(unsigned long long)n->lost, (unsigned long long)n->recovered,
+		n->cancellations / r->elapsed_s);
+	storm_json_failing(f, r);
+	fprintf(f, "\"recovered\":%llu,\"stuck\":%llu,"
+		"\"not_cancelled\":%llu,"
+		"\"noise_sent\":%llu,\"noise_handled\":%llu,"
+		"\"join_ms_mean\":%.3f,"
+		"\"join_ms_max\":%.3f,\"fd_table_full\":%llu,"
+		"\"vm_hwm_kib\":%ld,",
+		(unsigned long long)n->recovered,
 		(unsigned long long)n->stuck,
 		(unsigned long long)n->not_cancelled,
-		(unsigned long long)n->inside_handler,
 		(unsigned long long)n->noise_sent,
 		(unsigned long long)n->noise_handled,
-		(unsigned long long)n->spurious_eintr, storm_join_ms_mean(),
+		storm_join_ms_mean(),
 		n->join_us_max / 1e3, (unsigned long long)n->fd_table_full,
 		storm_vm_hwm_kib());
 }
@@ -159,9 +189,9 @@ static void storm_json(FILE *f, const struct storm_result *r)
 		fprintf(f, "%s\"%s\":{\"completed\":%llu,\"cancelled_in\":%llu,"
 			"\"leaked\":%u,\"call_ns\":%llu}", i ? "," : "",
 			storm_ops[i].name,
-			(unsigned long long)storm_counts.op_runs[i],
-			(unsigned long long)storm_counts.op_cancelled[i], by_op[i],
-			(unsigned long long)storm_counts.op_call_ns[i]);
+			(unsigned long long)storm.counts.op_runs[i],
+			(unsigned long long)storm.counts.op_cancelled[i], by_op[i],
+			(unsigned long long)storm.counts.op_call_ns[i]);
 	fprintf(f, "},\"leaked_unattributed\":%u,\"lost_detail\":", unknown);
 	storm_lost_json(f);
 	fputs("}\n", f);
@@ -197,19 +227,19 @@ static void storm_leak_summary(const struct fd_set_snapshot *leaked,
 
 static void storm_summary(const struct storm_result *r)
 {
-	const struct storm_counts *n = &storm_counts;
+	const struct storm_counts *n = &storm.counts;
 	char what[512], ops[1024], how[128];
 
-	storm_mixes_format(storm_cfg, ops, sizeof ops, how, sizeof how);
+	storm_mixes_format(storm.cfg, ops, sizeof ops, how, sizeof how);
 
 	storm_leak_summary(r->leaked, what, sizeof what);
 	printf("storm: backend %s, seed %llu, %u threads, %u cancellers, "
-	       "noise %u%%, %.1f s\n", storm_cfg->be->name,
-	       (unsigned long long)storm_cfg->seed, storm_cfg->threads,
-	       storm_cfg->cancellers, storm_cfg->noise_pct, r->elapsed_s);
+	       "noise %u%%, %.1f s\n", storm.cfg->be->name,
+	       (unsigned long long)storm.cfg->seed, storm.cfg->threads,
+	       storm.cfg->cancellers, storm.cfg->noise_pct, r->elapsed_s);
 	printf("storm: mix: ops %s; cancellers %s; batch %u, stack %u KiB, "
-	       "signals %u%%\n", ops, how, storm_cfg->batch,
-	       storm_cfg->stack_kib, storm_cfg->signals_pct);
+	       "signals %u%%\n", ops, how, storm.cfg->batch,
+	       storm.cfg->stack_kib, storm.cfg->signals_pct);
 	printf("storm: %llu cancellations (%.0f/s; %.0f/s in the run phase), "
 	       "%llu lost (%llu joined after feeding, %llu never), %llu not "
 	       "cancelled\n",
@@ -240,7 +270,7 @@ static void storm_summary(const struct storm_result *r)
 	       (unsigned long long)n->spurious_eintr,
 	       (unsigned long long)n->eintr_excused);
 	for (unsigned i = 0; i < storm_nops; i++)
-		if (storm_cfg->op_weight[i])
+		if (storm.cfg->op_weight[i])
 			printf("storm:   op %-13s %10llu completed, %8llu cancelled "
 			       "inside, call %8.1f us\n", storm_ops[i].name,
 			       (unsigned long long)n->op_runs[i],
@@ -261,11 +291,11 @@ static void storm_summary(const struct storm_result *r)
 void storm_report(const struct storm_result *r)
 {
 	storm_summary(r);
-	if (storm_cfg->json) {
-		storm_json(storm_cfg->json, r);
-		if (fclose(storm_cfg->json))
+	if (storm.cfg->json) {
+		storm_json(storm.cfg->json, r);
+		if (fclose(storm.cfg->json))
 			fprintf(stderr, "cpstorm-storm: --json %s: write failed\n",
-				storm_cfg->json_path);
+				storm.cfg->json_path);
 	}
 	storm_json(stdout, r);
 	fflush(stdout);

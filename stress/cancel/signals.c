@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_noise.c - unrelated signal handlers on top of cancellation points.
+ * signals.c - unrelated signal handlers on top of cancellation points.
  *
  * The second half of the bug class: classic glibc switches asynchronous
  * cancellation on around the syscall, so a handler that interrupts a
@@ -33,8 +33,9 @@
  * SIGUSR2 handler ran during the call; otherwise it is spurious.
  */
 #define _GNU_SOURCE
-#include "storm.h"
-#include "storm_rng.h"
+#include "cancel/cancel.h"
+#include "ops/ops.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -73,7 +74,7 @@ static void storm_noise_handler(int sig)
 			syscall(SYS_futex, &noise_slot->noise_entered,
 				FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	}
-	storm_add(&storm_counts.noise_handled, 1);
+	storm_add(&storm.counts.noise_handled, 1);
 	storm_noise_spin(STORM_NOISE_SPIN);
 	syscall(SYS_nanosleep, &ts, NULL);
 	storm_noise_spin(STORM_NOISE_SPIN);
@@ -102,7 +103,7 @@ static void storm_cp_handler(int sig)
 	storm_noise_spin(STORM_NOISE_SPIN);
 	if (s && s->in_call && op >= 0 && !storm_ops[op].result_fd) {
 		cp_at_depth = noise_depth;
-		storm_cfg->be->poll(NULL, 0, 0);
+		storm.cfg->be->poll(NULL, 0, 0);
 		cp_at_depth = outer;
 	}
 	syscall(SYS_getppid);
@@ -127,9 +128,9 @@ static const struct {
 	void (*handler)(int);
 	int flags;
 } storm_signals[] = {
-	{ SIGUSR1, storm_noise_handler, SA_RESTART },
-	{ SIGUSR2, storm_cp_handler, 0 },
-	{ SIGWINCH, storm_short_handler, SA_RESTART },
+	{ .sig = SIGUSR1, .handler = storm_noise_handler, .flags = SA_RESTART },
+	{ .sig = SIGUSR2, .handler = storm_cp_handler, .flags = 0 },
+	{ .sig = SIGWINCH, .handler = storm_short_handler, .flags = SA_RESTART },
 };
 #define STORM_NSIGNALS (sizeof storm_signals / sizeof *storm_signals)
 
@@ -189,7 +190,7 @@ void storm_noise_send(struct storm_slot *s)
 
 	if (pthread_kill(s->th, STORM_NOISE_SIG))
 		return;
-	storm_add(&storm_counts.noise_sent, 1);
+	storm_add(&storm.counts.noise_sent, 1);
 	__atomic_store_n(&s->noise_waiting, 1, __ATOMIC_SEQ_CST);
 	end = storm_now_ns() + STORM_NOISE_WAIT_NS;
 	while (__atomic_load_n(&s->noise_entered, __ATOMIC_SEQ_CST) == before &&
@@ -211,6 +212,6 @@ void storm_signals_burst(struct storm_slot *s, uint64_t *rng)
 		int sig = storm_signals[storm_rng_below(rng, STORM_NSIGNALS)].sig;
 
 		if (pthread_kill(s->th, sig) == 0)
-			storm_add(&storm_counts.signals_sent, 1);
+			storm_add(&storm.counts.signals_sent, 1);
 	}
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_res.c - what the ops share, and the feeder that keeps it moving.
+ * resources.c - what the ops share, and the feeder that keeps it moving.
  *
  * Blocking ops wait on shared objects (a pipe to read, a pipe to write
  * into, an SCM_RIGHTS socketpair, a futex word, two listening
@@ -10,8 +10,8 @@
  * missed request can still be acted on and the thread joined.
  */
 #define _GNU_SOURCE
-#include "storm.h"
-#include "storm_rng.h"
+#include "ops/op_fns.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_bare.c - --bare: the ceiling the storm is measured against.
+ * bare.c - --bare: the ceiling the storm is measured against.
  *
  * Every cancellation the storm acts on ends a thread, so its rate is
  * bounded by what the machine pays to create a thread, deliver it the
@@ -13,7 +13,8 @@
  * cheaper, and is counted apart so the figure says which it measured.
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "cancel/cancel.h"
+#include "targets.h"
 
 #include <case.h>
 #include <handshake.h>
@@ -21,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-
-#define STORM_BARE_JOIN_MS 5000
 
 struct storm_bare_target {
 	pthread_t th;
@@ -42,14 +41,14 @@ static void *storm_bare_target(void *p)
 	struct storm_bare_target *t = p;
 
 	t->blocked = 1;
-	storm_cfg->be->pause();
+	storm.cfg->be->pause();
 	return NULL;
 }
 
 static void *storm_bare_creator(void *p)
 {
 	struct storm_bare_creator *k = p;
-	unsigned b = storm_cfg->batch;
+	unsigned b = storm.cfg->batch;
 	struct storm_bare_target *t = calloc(b, sizeof *t);
 
 	if (!t)
@@ -64,16 +63,16 @@ static void *storm_bare_creator(void *p)
 				break;
 		}
 		for (unsigned i = 0; i < n; i++)
-			storm_cfg->be->cancel(t[i].th);
+			storm.cfg->be->cancel(t[i].th);
 		for (unsigned i = 0; i < n; i++) {
 			void *ret;
 
 			/* A backend that loses the request would hang the
 			 * loop: bounded, and the run ends as a failure. */
-			if (join_bounded(t[i].th, &ret, STORM_BARE_JOIN_MS)) {
+			if (join_bounded(t[i].th, &ret, STORM_JOIN_MS)) {
 				fprintf(stderr, "cpstorm-storm: --bare: a target "
 					"was not joined %d ms after its cancel\n",
-					STORM_BARE_JOIN_MS);
+					STORM_JOIN_MS);
 				k->failed++;
 				bare_stop = 1;
 				continue;

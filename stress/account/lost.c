@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_lost.c - cancellations that were not acted on in time.
+ * lost.c - cancellations that were not acted on in time.
  *
  * A target not joined within the bound after its cancel is a lost
  * cancellation, whatever happens next.  We record where the thread sits
@@ -10,7 +10,9 @@
  * to its next cancellation point and can be joined, and the slot reused.
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "account/account.h"
+#include "ops/ops.h"
+#include "targets.h"
 
 #include <handshake.h>
 #include <procfs.h>
@@ -57,7 +59,7 @@ int storm_lost(struct storm_slot *s, const char *when, int budget_ms)
 	void *ret;
 	int spent = 0;
 
-	storm_add(&storm_counts.lost, 1);
+	storm_add(&storm.counts.lost, 1);
 	r = storm_lost_record(s, when);
 	do {
 		int left = budget_ms - spent;
@@ -66,7 +68,7 @@ int storm_lost(struct storm_slot *s, const char *when, int budget_ms)
 
 		storm_feed(4);
 		if (!storm_slot_join(s, step, &ret)) {
-			storm_add(&storm_counts.recovered, 1);
+			storm_add(&storm.counts.recovered, 1);
 			if (r)
 				r->joined = 1;
 			return 0;
@@ -74,7 +76,7 @@ int storm_lost(struct storm_slot *s, const char *when, int budget_ms)
 		spent += step;
 	} while (spent < budget_ms);
 	s->lost = 1;
-	storm_add(&storm_counts.stuck, 1);
+	storm_add(&storm.counts.stuck, 1);
 	return 1;
 }
 
@@ -92,21 +94,6 @@ void storm_lost_print(FILE *f)
 			lost_recs[i].joined ? "joined after feeding its op"
 					    : "never joined",
 			lost_recs[i].diag);
-}
-
-/* /proc text is plain, but a JSON string must not break on it. */
-static void storm_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", (unsigned char)*s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 void storm_lost_json(FILE *f)

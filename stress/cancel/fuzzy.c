@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_fuzzy.c - delay calibration in the spirit of LTP's fuzzy sync.
+ * fuzzy.c - delay calibration in the spirit of LTP's fuzzy sync.
  *
  * Random delays rarely land in a window a few hundred nanoseconds wide.
  * Here the targets time every call (storm_call_begin/_end keep a running
@@ -11,7 +11,7 @@
  * completion, and just past it.
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "cancel/cancel.h"
 
 #define STORM_FUZZY_WAIT_NS 50000    /* for the next call to begin */
 #define STORM_FUZZY_MAX_NS 50000     /* aim no further into a call: the
@@ -29,7 +29,7 @@ void storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep)
 	       (now = storm_now_ns()) < end)
 		;
 	op = s->op;
-	mean = op >= 0 ? __atomic_load_n(&storm_counts.op_call_ns[op],
+	mean = op >= 0 ? __atomic_load_n(&storm.counts.op_call_ns[op],
 					 __ATOMIC_RELAXED) : 0;
 	if (mean > STORM_FUZZY_MAX_NS)
 		mean = STORM_FUZZY_MAX_NS;
@@ -37,5 +37,5 @@ void storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep)
 	(*sweep)++;
 	while (storm_now_ns() < at)
 		;
-	storm_cfg->be->cancel(s->th);
+	storm.cfg->be->cancel(s->th);
 }

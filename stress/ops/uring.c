@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_uring.c - io_uring OPENAT and ACCEPT, waited for through the
+ * uring.c - io_uring OPENAT and ACCEPT, waited for through the
  * backend's io_uring_enter (cp_io_uring_enter, or the plain syscall for
  * libc, which is no cancellation point: a libc target acts only after its
  * completion, at the next cancellation point).
  *
  * A cancelled wait leaves its request in flight: the thread's cleanup
- * (storm_uring_thread_end) waits for every completion and closes what
+ * (storm_ops_thread_end) waits for every completion and closes what
  * they carry, so only a completion the wrapper consumed and dropped can
  * leak.  Rings come from a pool, one thread at a time each: setting a ring
  * up and tearing it down for every short-lived target would cost more
  * than the rest of the storm.  With the pool empty the op does nothing.
  */
 #define _GNU_SOURCE
-#include "storm_ops.h"
+#include "ops/op_fns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -129,7 +129,7 @@ void op_uring_accept(const struct backend *be, uint64_t *rng)
 /* Runs from the target's cleanup, cancellation disabled.  An ACCEPT still
  * in flight completes when the feeder's next connection arrives.  The
  * ring goes back to the pool empty. */
-void storm_uring_thread_end(void)
+void storm_ops_thread_end(void)
 {
 	struct storm_uring *u = storm_ring;
 	struct io_uring_cqe *cqe;

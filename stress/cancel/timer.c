@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * storm_timer.c - cancels sent from a POSIX timer's signal handler.
+ * timer.c - cancels sent from a POSIX timer's signal handler.
  *
  * timer_create(CLOCK_MONOTONIC, SIGEV_THREAD_ID) aimed at the canceller
  * thread itself, armed with a random offset in nanoseconds: the cancel
@@ -16,7 +16,7 @@
  * entry's next slot).
  */
 #define _GNU_SOURCE
-#include "storm.h"
+#include "cancel/cancel.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -31,7 +31,7 @@ static void storm_timer_cancel(struct storm_pending *p)
 	if (__atomic_exchange_n(&p->fired, 1, __ATOMIC_SEQ_CST))
 		return;
 	p->t0 = storm_now();
-	storm_cfg->be->cancel(p->slot->th);
+	storm.cfg->be->cancel(p->slot->th);
 }
 
 static void storm_timer_handler(int sig, siginfo_t *si, void *uc)
@@ -92,7 +92,7 @@ void storm_timer_settle(struct storm_pending *p)
 		sched_yield();
 	if (__atomic_load_n(&p->fired, __ATOMIC_SEQ_CST))
 		return;
-	storm_add(&storm_counts.timer_late, 1);
+	storm_add(&storm.counts.timer_late, 1);
 	storm_timer_delete(p);
 	storm_timer_cancel(p);
 	storm_timer_create(p);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * account.h - what the storm found, and how it is told.
+ *
+ *   outcomes.c  the outcomes that fail a run: one table, read by the exit
+ *               status, the JSON record and --minimise
+ *   lost.c      requests not acted on in time: diagnosis and recovery
+ *   memory.c    memory and descriptors sampled during the run
+ *   report.c    the summary for people and the JSON record
+ */
+#ifndef STORM_ACCOUNT_H
+#define STORM_ACCOUNT_H
+
+#include "storm.h"
+
+#include <procfs.h>
+
+/* What the run measured, beside storm.counts. */
+struct storm_result {
+	double elapsed_s;            /* run and stop phases */
+	double run_s;                /* run phase: the throughput figure */
+	uint64_t run_cancellations;
+	const struct fd_set_snapshot *leaked;
+};
+
+/* An outcome that fails the run (exit 1) when its count is not 0. */
+struct storm_outcome {
+	const char *key;         /* in the JSON record */
+	int is_flag;             /* written true/false, not as a count */
+	uint64_t (*count)(const struct storm_result *r);
+};
+extern const struct storm_outcome storm_outcomes[];
+extern const unsigned storm_noutcomes;
+
+/* Did any outcome fail the run? */
+int storm_failed(const struct storm_result *r);
+
+/* A cancelled thread not joined in time (lost.c): count and diagnose it,
+ * feed its op, and try to join it again within budget_ms.  Returns 0
+ * when joined (the slot may be reused), 1 when it stays stuck. */
+int storm_lost(struct storm_slot *s, const char *when, int budget_ms);
+void storm_lost_print(FILE *f);
+void storm_lost_json(FILE *f);
+
+/* Memory and descriptors (memory.c). */
+void storm_mem_sample(double t);
+void storm_mem_print(FILE *f);
+void storm_mem_json(FILE *f);
+int storm_mem_growing(void);
+double storm_mem_cost_ms(void);
+
+/* Human summary, then the JSON record as the last stdout line (and
+ * appended to --json FILE) (report.c). */
+void storm_report(const struct storm_result *r);
+/* s as a JSON string: /proc text is plain, but must not break a record. */
+void storm_json_string(FILE *f, const char *s);
+
+#endif

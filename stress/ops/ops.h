@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops.h - what the targets do: the ops table, and the shared objects the
+ * ops wait on (listening sockets, pipes, an SCM_RIGHTS pair, a futex
+ * word) with the feeder thread that keeps them moving.
+ *
+ * An op reaches one cancellation point (between storm_call_begin and
+ * storm_call_end, targets.h) and releases what the call returned with
+ * cancellation disabled, so any leak is the implementation's.
+ */
+#ifndef STORM_OPS_H
+#define STORM_OPS_H
+
+#include "storm.h"
+
+/* result_fd: the call itself hands back descriptors (a cancellation
+ * acting after it completed loses them).  eintr_ok: the call reports
+ * EINTR after any handler, SA_RESTART or not (signal(7)), so an EINTR
+ * from it is not spurious. */
+struct storm_op {
+	const char *name;
+	unsigned weight;         /* in the default mix */
+	const char *leak_kind;   /* readlink prefix of what it allocates */
+	int result_fd;
+	int eintr_ok;
+	void (*run)(const struct backend *be, uint64_t *rng);
+};
+
+extern const struct storm_op storm_ops[];
+extern const unsigned storm_nops;
+
+/* A result of an op's call: counts spurious EINTR and EMFILE. */
+void storm_note_result(long r);
+
+/* What a target holds for its ops (its io_uring), released at its end
+ * from its cleanup handler. */
+void storm_ops_thread_end(void);
+
+/* The shared objects (resources.c), opened before the targets start and
+ * closed once every thread is joined. */
+struct storm_res {
+	int listen_fd;        /* accept4 and connect ops */
+	int ulisten_fd;       /* io_uring ACCEPT */
+	int pipe_fds[2];      /* targets read, the feeder writes */
+	int wpipe_fds[2];     /* targets write, the feeder drains */
+	int scm_fds[2];
+	int scm_payload;      /* the fd every SCM message carries */
+	int idle_fd;          /* never readable: poll/epoll time out */
+	int epoll_fd;         /* watches idle_fd */
+	uint32_t futex_word;
+	const struct sockaddr *addr, *uaddr;
+	unsigned addr_len, uaddr_len;
+};
+extern struct storm_res storm_res;
+
+int storm_resources_open(uint64_t seed);
+void storm_resources_close(void);
+
+/* Push every kind of blocking op forward `rounds` times (a lost target's
+ * op gets this, so a merely missed request can still be acted on). */
+void storm_feed(unsigned rounds);
+
+#endif

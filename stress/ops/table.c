@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * table.c - the ops table, and what every op shares: the note of a
+ * call's result, releasing with cancellation disabled, the cleanup that
+ * closes what an op holds across its cancellation point.
+ *
+ * Each op reaches one cancellation point (between storm_call_begin and
+ * storm_call_end) and releases what the call returned with cancellation
+ * disabled.  What the op holds across the cancellation point (a client
+ * socket while accept4 blocks) is released by a cleanup handler, so the
+ * storm never leaks on its own account: a descriptor left over belongs to
+ * a call whose result the implementation dropped.
+ */
+#define _GNU_SOURCE
+#include "ops/op_fns.h"
+#include "cancel/cancel.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+void storm_note_result(long r)
+{
+	int op = storm_self ? storm_self->op : -1;
+
+	if (r < 0 && errno == EINTR) {
+		if (storm_eintr_excused() || (op >= 0 && storm_ops[op].eintr_ok))
+			storm_add(&storm.counts.eintr_excused, 1);
+		else
+			storm_add(&storm.counts.spurious_eintr, 1);
+	}
+	if (r < 0 && (errno == EMFILE || errno == ENFILE))
+		storm_add(&storm.counts.fd_table_full, 1);
+}
+
+void storm_release(const struct backend *be, int fd)
+{
+	int old;
+
+	if (fd < 0)
+		return;
+	be->setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	close(fd);
+	be->setcancelstate(old, NULL);
+}
+
+void storm_close_held(void *p)
+{
+	if (*(int *)p >= 0)
+		close(*(int *)p);
+}
+
+/* Weights: the descriptor-allocating calls (where a late cancellation
+ * leaks) and the calls that block dominate; calls that return at once
+ * (openat, connect, pipe-write, io_uring) keep their target on a CPU the
+ * cancellers need, so they are fewer.  The leak kinds must stay distinct,
+ * so a leak names its op. */
+const struct storm_op storm_ops[] = {
+	{ .name = "openat", .weight = 3, .leak_kind = "/dev/null",
+	  .result_fd = 1, .run = op_openat },
+	{ .name = "accept4", .weight = 2, .leak_kind = "socket:@cpstorm-a",
+	  .result_fd = 1, .run = op_accept4 },
+	{ .name = "connect", .weight = 1, .run = op_connect },
+	{ .name = "recvmsg-scm", .weight = 4,
+	  .leak_kind = "/memfd:cpstorm-scm", .result_fd = 1,
+	  .run = op_recvmsg },
+	{ .name = "pipe-read", .weight = 3, .run = op_pipe_read },
+	{ .name = "pipe-write", .weight = 1, .run = op_pipe_write },
+	{ .name = "eventfd-read", .weight = 2,
+	  .leak_kind = "anon_inode:[eventfd]", .run = op_eventfd_read },
+	{ .name = "timerfd-read", .weight = 2,
+	  .leak_kind = "anon_inode:[timerfd]", .run = op_timerfd_read },
+	{ .name = "epoll-wait", .weight = 1, .eintr_ok = 1,
+	  .run = op_epoll_wait },
+	{ .name = "poll", .weight = 1, .eintr_ok = 1, .run = op_poll },
+	{ .name = "nanosleep", .weight = 1, .eintr_ok = 1,
+	  .run = op_nanosleep },
+	{ .name = "futex-wait", .weight = 2, .run = op_futex_wait },
+	{ .name = "waitpid", .weight = 1, .run = op_waitpid },
+	{ .name = "uring-openat", .weight = 1, .leak_kind = "/dev/zero",
+	  .result_fd = 1, .run = op_uring_openat },
+	{ .name = "uring-accept", .weight = 1,
+	  .leak_kind = "socket:@cpstorm-u", .result_fd = 1,
+	  .run = op_uring_accept },
+};
+const unsigned storm_nops = sizeof storm_ops / sizeof *storm_ops;
