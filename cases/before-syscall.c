@@ -10,8 +10,8 @@
  * could block forever otherwise (a read that nobody will ever answer), and
  * a call with a side effect must not have it (the caller is cancelled, so
  * it never learns the call ran).  An "in a cancellation point, and the PC
- * is on the syscall instruction" test (the seed's first idea) defers here:
- * the PC is one instruction short.
+ * is on the syscall instruction" test (the pcsyscall strategy) defers
+ * here: the PC is one instruction short.
  *
  * The interleaving, forced by ptrace (support/sweep.h): a forked child's
  * target thread calls the backend's write() of one byte to a pipe.  The

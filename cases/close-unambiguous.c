@@ -3,7 +3,7 @@
  * Description: close-unambiguous — under cancellation, close must leave
  * its caller knowing whether the descriptor is gone: if the call returns
  * (whatever it returns, EINTR included) the fd is gone; if the thread is
- * cancelled in it, the fd is still open (cp.h, README "close").
+ * cancelled in it, the fd is still open (cp.h; docs/design.md, "close").
  *
  * The race: Linux removes the descriptor from the table before anything
  * in close can fail or block, and never restores it: a close that reports

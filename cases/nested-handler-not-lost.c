@@ -10,7 +10,7 @@
  * asynchronously, in the middle of code that is only async-signal-safe
  * (classic glibc: the handler inherits the asynchronous type of the
  * cancellation point).  Declining and forgetting leaves the thread blocked
- * in the restarted read forever (the seed's "noretry").
+ * in the restarted read forever (the noretry strategy).
  *
  * The interleaving, forced by handshakes: the supervisor waits until /proc
  * shows the target in read, sends SIGUSR1, waits until the handler says it

@@ -7,9 +7,9 @@
  * The race: the window between "the wrapper decided to enter the kernel"
  * and "the result is in the caller's hands" is a handful of instructions.
  * A request landing before the syscall instruction must act (the call
- * could block forever otherwise: the seed's first idea loses it); one
- * landing after it must not (the result, here a byte written, would be
- * lost to the caller: glibc BZ#12683).
+ * could block forever otherwise: a "PC on the syscall instruction" test
+ * loses it); one landing after it must not (the result, here a byte
+ * written, would be lost to the caller: glibc BZ#12683).
  *
  * The interleaving, forced for every instruction: a forked child runs a
  * target thread that calls the backend's write() on a pipe, and a helper

@@ -132,7 +132,7 @@ def lava_cases(text):
 
 if __name__ == "__main__":
     # python3 runner/cpstorm_lib/ktap.py --lava FILE: lava-test-case
-    # commands for a LAVA test shell (see runner/engines.md).
+    # commands for a LAVA test shell (see docs/soak.md).
     if len(sys.argv) != 3 or sys.argv[1] != "--lava":
         sys.exit("usage: ktap.py --lava FILE (a file written by run --ktap)")
     try:

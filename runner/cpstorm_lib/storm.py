@@ -10,9 +10,8 @@ from .verdict import Cell
 
 REQUIRED = ("backend", "seed", "cancellations", "per_second", "leaked_fds",
             "lost")
-# The storm exits 1 for these (stress/account/outcomes.c) and 0 without them.
-# Records from before inside_handler, spurious_eintr and memory_growing
-# failed the run still judge right: those keys were 0/absent there.
+# The storm exits 1 for these (stress/account/outcomes.c) and 0 without
+# them; a record that lacks one of the keys counts it as 0.
 FAILING = ("leaked_fds", "lost", "inside_handler", "spurious_eintr",
            "memory_growing")
 # Counters that may also justify an exit 1.
