@@ -167,7 +167,13 @@ class Provenance(unittest.TestCase):
                       page.html(res, "t"))
 
     def test_records_without_it_say_so(self):
-        md = page.markdown(results.load([REFERENCE]), "t")
+        bare = [{k: v for k, v in r.items() if k not in PROVENANCE}
+                for r in records(REFERENCE)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "old.jsonl")
+            with open(path, "w") as f:
+                f.write("".join(json.dumps(r) + "\n" for r in bare))
+            md = page.markdown(results.load([path]), "t")
         self.assertIn("108 cells without provenance", md.splitlines()[2])
 
 
