@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
@@ -20,6 +21,7 @@ from cpstorm_lib.errors import UserError
 
 REFERENCE = os.path.join(os.path.dirname(RUNNER), "results",
                          "reference-x86_64-glibc-2.36.jsonl")
+BUILD = os.environ.get("CPSTORM_BUILD_DIR")
 STORM_SOAK = os.path.join(os.path.dirname(RUNNER), "results",
                           "storm-soak-x86_64-reraise.jsonl")
 PROVENANCE = {"run": "h-1-2", "commit": "abc123", "host": "h",
@@ -225,6 +227,32 @@ class StormRecords(unittest.TestCase):
             self.assertEqual(report.command(args, lambda _: None), 0)
             self.assertTrue(os.path.isfile(os.path.join(out,
                                                         "report.html")))
+
+
+class StormProvenance(unittest.TestCase):
+    """The storm binary's own record says where and from what it came (a
+    real build; ctest's command for the storm, so a cross build's
+    emulator comes with it)."""
+
+    def test_a_short_storm(self):
+        if not BUILD or not os.path.isdir(os.path.join(BUILD, "stress")):
+            self.skipTest("CPSTORM_BUILD_DIR (a built tree) not given")
+        out = subprocess.run(["ctest", "--show-only=json-v1", "-R",
+                              "^storm.cp:reraise$"], cwd=BUILD, check=True,
+                             capture_output=True, text=True).stdout
+        argv = json.loads(out)["tests"][0]["command"]
+        argv = argv[:argv.index("--backend")] + [
+            "--backend", "cp", "--threads", "20", "--duration", "0.3",
+            "--seed", "1"]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if r.returncode == 77:
+            self.skipTest(r.stdout.strip().splitlines()[-1])
+        rec = json.loads(r.stdout.strip().splitlines()[-1])
+        for key in ("commit", "host", "arch", "kernel", "libc", "started"):
+            self.assertTrue(rec.get(key), key)
+        self.assertGreater(rec["cpus"], 0)
+        self.assertEqual(rec["kernel"], os.uname().release)
+        self.assertRegex(rec["started"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 class Stalled(unittest.TestCase):

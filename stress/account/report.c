@@ -5,11 +5,18 @@
 #include "options/options.h"
 #include "ops/ops.h"
 
+#include <cp_commit.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
+#include <time.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
 
 /* What a leaked descriptor is, for attribution: its readlink target, or
  * for a socket "socket:@<abstract name>" of its (listener's) address, so
@@ -176,12 +183,47 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 		storm_vm_hwm_kib());
 }
 
+/* Where and from what the record came, under the names the runner's
+ * records use (runner/cpstorm_lib/provenance.py): a record read next to
+ * others from another machine, kernel or commit still says which it is. */
+static void storm_json_provenance(FILE *f, const struct storm_result *r)
+{
+	time_t started = time(NULL) - (time_t)r->elapsed_s;
+	char when[32] = "";
+	struct utsname u;
+	cpu_set_t cpus;
+	struct tm tm;
+
+	if (uname(&u))
+		memset(&u, 0, sizeof u);
+	CPU_ZERO(&cpus);
+	if (gmtime_r(&started, &tm))
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fputs("\"commit\":", f);
+	storm_json_string(f, CP_SOURCE_COMMIT);
+	fputs(",\"host\":", f);
+	storm_json_string(f, u.nodename);
+	fputs(",\"arch\":", f);
+	storm_json_string(f, u.machine);
+	fputs(",\"kernel\":", f);
+	storm_json_string(f, u.release);
+#ifdef __GLIBC__
+	fprintf(f, ",\"libc\":\"glibc %s\"", gnu_get_libc_version());
+#else
+	fputs(",\"libc\":\"not glibc\"", f);
+#endif
+	fprintf(f, ",\"cpus\":%d,\"started\":\"%s\",",
+		sched_getaffinity(0, sizeof cpus, &cpus) ? 0 : CPU_COUNT(&cpus),
+		when);
+}
+
 static void storm_json(FILE *f, const struct storm_result *r)
 {
 	unsigned by_op[STORM_MAX_OPS], unknown;
 
 	storm_leaks_by_op(r->leaked, by_op, &unknown);
 	storm_json_counts(f, r);
+	storm_json_provenance(f, r);
 	storm_json_config(f);
 	storm_json_outcomes(f, r);
 	fputs("\"ops\":{", f);

@@ -7,8 +7,9 @@
  * then comes from a handler that interrupted whatever the canceller was
  * doing (sending the next cancel, spinning, spawning), at a moment no
  * loop of ours chose.  pthread_cancel is not async-signal-safe by the
- * letter of POSIX; glibc's and libcp's are atomics plus tgkill, and the
- * issue asks for exactly this source of requests.
+ * letter of POSIX; glibc's and libcp's are atomics plus tgkill, and a
+ * request made from a signal handler is one an implementation must
+ * survive.
  *
  * Whoever swaps `fired` from 0 to 1 sends the cancel: the handler, or
  * settle() when the signal is late.  A late timer is deleted and made
