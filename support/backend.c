@@ -173,7 +173,7 @@ static const struct backend backend_libc = {
 
 /* Every strategy of libcp's table, in its order (the default first). */
 static const struct backend backend_cp[] = {
-#define CP_STRATEGY(name, kind, text) CP_BACKEND(#name),
+#define CP_STRATEGY(name, kind, decide, retry, text) CP_BACKEND(#name),
 #include "../lib/strategies.h"
 #undef CP_STRATEGY
 };

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The project's two tables, as the runner reads them: libcp's strategies
-(lib/strategies.h: name, correct or flawed, what it does) and the verdict
+(lib/strategies.h: name, correct or flawed, how its handler decides, how it
+retries, what it does) and the verdict
 each case must get per strategy, with the reasons (cases/expected.txt).
 CMake reads the same files at configure time (cmake/tables.cmake); the C
 code includes lib/strategies.h.  Nothing here repeats either list."""
@@ -16,7 +17,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.realpath(__file__))))
 STRATEGY_TABLE = os.path.join("lib", "strategies.h")
 EXPECTED_TABLE = os.path.join("cases", "expected.txt")
-LINE = re.compile(r'CP_STRATEGY\((\w+),\s*(correct|flawed),\s*"([^"]*)"\)')
+LINE = re.compile(r'CP_STRATEGY\((\w+),\s*(correct|flawed),\s*'
+                  r'(window|pcsyscall|async),\s*(reraise|timer|none),\s*'
+                  r'"([^"]*)"\)')
 VERDICTS = ("pass", "fail", "any")
 LIBC = "libc"
 
@@ -25,6 +28,8 @@ LIBC = "libc"
 class Strategy:
     name: str
     correct: bool
+    decide: str         # window, pcsyscall or async
+    retry: str          # reraise, timer or none
     text: str
 
     @property
@@ -73,10 +78,11 @@ def strategies(repo=REPO):
         m = LINE.fullmatch(line.strip())
         if not m:
             raise UserError(f"{_where(path, n)}: not CP_STRATEGY(name, "
-                            "correct|flawed, \"text\")")
+                            "correct|flawed, window|pcsyscall|async, "
+                            "reraise|timer|none, \"text\")")
         if any(s.name == m[1] for s in out):
             raise UserError(f"{_where(path, n)}: strategy {m[1]} twice")
-        out.append(Strategy(m[1], m[2] == "correct", m[3]))
+        out.append(Strategy(m[1], m[2] == "correct", m[3], m[4], m[5]))
     if not out:
         raise UserError(f"{path} names no strategy")
     return tuple(out)
