@@ -76,33 +76,30 @@ class Broken(unittest.TestCase):
         self.assertIn(fragment, str(e.exception))
         self.assertNotIn("\n", str(e.exception))
 
-    def test_a_fail_needs_a_reason(self):
-        self.edit(tables.EXPECTED_TABLE, "eintr-acts               pass     "
-                  "pass   pass     pass   pass",
-                  "eintr-acts               pass     pass   FAIL     pass"
-                  "   pass")
-        self.edit(tables.EXPECTED_TABLE, "eintr-acts               every",
-                  "eintr-acts/reraise       every")
-        self.refused("eintr-acts/noretry expects FAIL without a reason")
+    # (edits to cases/expected.txt, what the reader must say)
+    REFUSED = (
+        ((("eintr-acts               pass     pass   pass     pass   pass",
+           "eintr-acts               pass     pass   FAIL     pass   pass"),
+          ("eintr-acts               every", "eintr-acts/reraise       every")),
+         "eintr-acts/noretry expects FAIL without a reason"),
+        ((("pc-sweep                 pass", "pc-sweep                "),),
+         "row pc-sweep has 4 verdicts for 5 columns"),
+        ((("  pcsyscall\n", "  pcsyscal\n"),),
+         "column pcsyscal is not a strategy"),
+        ((("\nsigsys-trap/noretry", "\nsigsys-trip/noretry"),),
+         "a reason for 'sigsys-trip', which has no row"),
+        ((("sigsys-trap              pass", "sigsys-trap              PASSS"),),
+         "sigsys-trap/reraise is 'PASSS'"),
+    )
 
-    def test_a_row_needs_every_column(self):
-        self.edit(tables.EXPECTED_TABLE, "pc-sweep                 pass",
-                  "pc-sweep                ")
-        self.refused("row pc-sweep has 4 verdicts for 5 columns")
-
-    def test_columns_are_strategies(self):
-        self.edit(tables.EXPECTED_TABLE, "  pcsyscall\n", "  pcsyscal\n")
-        self.refused("column pcsyscal is not a strategy")
-
-    def test_a_reason_names_a_row(self):
-        self.edit(tables.EXPECTED_TABLE, "\nsigsys-trap/noretry",
-                  "\nsigsys-trip/noretry")
-        self.refused("a reason for 'sigsys-trip', which has no row")
-
-    def test_a_bad_verdict_word(self):
-        self.edit(tables.EXPECTED_TABLE, "sigsys-trap              pass",
-                  "sigsys-trap              PASSS")
-        self.refused("sigsys-trap/reraise is 'PASSS'")
+    def test_a_broken_grid_is_refused_with_where(self):
+        for edits, message in self.REFUSED:
+            with self.subTest(message):
+                self.setUp()
+                for old, new in edits:
+                    self.edit(tables.EXPECTED_TABLE, old, new)
+                self.refused(message)
+                self.tearDown()
 
     def test_a_new_strategy_is_one_line(self):
         """No column yet: a correct one must pass every case, a flawed one
