@@ -24,7 +24,7 @@ figure{margin:10px 0 14px;max-width:100%}
 figcaption{font-size:13px;color:#424242;max-width:420px;margin:4px 0}
 table{border-collapse:collapse;font-size:13px}
 td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;
-vertical-align:top}th{background:#f5f5f5}
+vertical-align:top;white-space:nowrap}th{background:#f5f5f5}
 table.grid td,table.grid th{text-align:center;padding:3px 4px}
 table.grid th.case,table.grid td.case{text-align:right;white-space:nowrap;
 position:sticky;left:0;background:#fff;font-weight:normal}

@@ -76,6 +76,31 @@ class Section:
     blocks: list
 
 
+def _constant_columns(head, rows, keep=1):
+    """(head, rows, {column: value}): the columns after the first `keep`
+    whose value is the same in every row (of two or more) are taken out,
+    to be said once instead of on every line."""
+    if len(rows) < 2:
+        return list(head), [list(r) for r in rows], {}
+    same = [i for i in range(keep, len(head))
+            if len({str(r[i]) for r in rows}) == 1]
+    constants = {head[i]: rows[0][i] for i in same}
+    cols = [i for i in range(len(head)) if i not in same]
+    return ([head[i] for i in cols], [[r[i] for i in cols] for r in rows],
+            constants)
+
+
+def _table_saying_constants(head, rows, keep=1):
+    """A Table without its constant columns, and the sentence that says
+    them ("Same in every row: storms 1."), or no sentence."""
+    head, rows, constants = _constant_columns(head, rows, keep)
+    if not constants:
+        return [Table(head, rows)]
+    return [Para("Same in every row: " + ", ".join(
+        f"{k} {v}" for k, v in constants.items()) + ".", note=True),
+        Table(head, rows)]
+
+
 def _n(value):
     return f"{value:,.0f}"
 
@@ -306,7 +331,7 @@ def storms(res):
              "them; it passes when no fd leaked, no cancellation was lost "
              "or acted inside a signal handler, no call saw a spurious "
              "EINTR, and memory stayed flat."),
-        Table(list(STORM_HEAD), rows),
+        *_table_saying_constants(list(STORM_HEAD), rows),
         _bar_chart("Leaked fds per million cancellations", leak_items,
                    leak_words),
         _bar_chart("Cancellations per second", rate_items, rate_words)])
@@ -403,7 +428,7 @@ def _storm_memory(res):
         pts.append((len(pts) + 1, (rec.get("vm_hwm_kib") or 0) / 1024))
         m = rec["memory"]
         rows.append((n, b, threads, rec.get("seed"),
-                     f"{(rec.get('vm_hwm_kib') or 0) / 1024:.0f} MB",
+                     f"{(rec.get('vm_hwm_kib') or 0) / 1024:.0f}",
                      _slope(m, "data_kib"), _slope(m, "maps"),
                      _slope(m, "rss_kib"),
                      "growing" if rec.get("memory_growing") else "flat"))
@@ -420,8 +445,9 @@ def _storm_memory(res):
              "thread stacks) and of the number of mappings: memory is "
              "\"growing\" when they add more than the storm allows "
              "(docs/storm.md); RSS is shown, not judged."),
-        Table(["#", "backend", "threads", "seed", "peak RSS",
-               "VmData KiB/s", "maps/s", "RSS KiB/s", "memory"], rows)]
+        *_table_saying_constants(
+            ["#", "backend", "threads", "seed", "peak RSS MB",
+             "VmData KiB/s", "maps/s", "RSS KiB/s", "memory"], rows)]
 
 
 def _slope(memory, key):
