@@ -20,9 +20,10 @@ set(CP_DEB_MULTIARCH i386-linux-gnu)
 # or a PVM guest): probe with the i386 dynamic loader, itself an i386
 # executable, and fall back to qemu-i386 (then ptrace, seccomp and the
 # kernel's own signal delivery are out of reach, as on the other ports).
+# In a full-system VM (CP_RUN_IN_VM) the guest's x86_64 kernel runs them.
 execute_process(COMMAND /lib32/ld-linux.so.2 --version
   RESULT_VARIABLE CP_I386_NATIVE OUTPUT_QUIET ERROR_QUIET)
-if(NOT CP_I386_NATIVE EQUAL 0)
+if(NOT CP_I386_NATIVE EQUAL 0 AND NOT CP_RUN_IN_VM)
   set(CMAKE_CROSSCOMPILING_EMULATOR sh ${CMAKE_CURRENT_LIST_DIR}/qemu-run.sh qemu-i386 --)
 endif()
 include(${CMAKE_CURRENT_LIST_DIR}/cp-deps.cmake)

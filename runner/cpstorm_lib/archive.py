@@ -45,10 +45,16 @@ def _writable_dir(path):
 class Apt:
     """apt-get/apt-cache with every path pointed into <cache>/apt, so the
     indexes and downloads are ours alone (APT_CONFIG is read before any
-    apt.conf.d part, and Dir::Etc::Parts empties those)."""
+    apt.conf.d part, and Dir::Etc::Parts empties those).  Another Debian
+    architecture or set of suites (the VM's kernels and guest userland)
+    gets a state of its own, <cache>/apt-<arch>[-<suites>]."""
 
-    def __init__(self, root=None):
-        self.root = os.path.join(root or cache_root(), "apt")
+    def __init__(self, root=None, arch="amd64", suites=SUITES):
+        self.arch, self.suites = arch, tuple(suites)
+        name = "apt" if (arch, self.suites) == ("amd64", SUITES) else \
+            "-".join(("apt", arch) + (() if self.suites == SUITES
+                                      else self.suites))
+        self.root = os.path.join(root or cache_root(), name)
 
     def _config(self):
         root = _writable_dir(self.root)
@@ -63,8 +69,9 @@ class Apt:
         # tolerated (a mirror that serves a stale copy) and reported by
         # stale().
         _write_if_changed(sources, "".join(
-            f"deb [arch=amd64 signed-by={KEYRING} check-valid-until=no] "
-            f"{MIRROR} {suite} main\n" for suite in SUITES))
+            f"deb [arch={self.arch} signed-by={KEYRING} "
+            f"check-valid-until=no] {MIRROR} {suite} main\n"
+            for suite in self.suites))
         conf = os.path.join(root, "apt.conf")
         settings = {
             "Dir::Etc::SourceList": sources,
@@ -80,7 +87,7 @@ class Apt:
             "Dir::State::status": status,
             "Dir::Cache": root,
             "Dir::Cache::Archives": os.path.join(root, "archives"),
-            "APT::Architecture": "amd64",
+            "APT::Architecture": self.arch,
             "Acquire::Languages": "none",
             "Acquire::PDiffs": "false",
             "Acquire::GzipIndexes": "true",   # keep the lists compressed
@@ -91,7 +98,7 @@ class Apt:
         }
         _write_if_changed(conf, "".join(
             f'{key} "{value}";\n' for key, value in settings.items()
-            if value) + 'APT::Architectures { "amd64"; };\n')
+            if value) + f'APT::Architectures {{ "{self.arch}"; }};\n')
         return conf
 
     def _exec(self, argv, cwd=None):
@@ -127,8 +134,9 @@ class Apt:
         return time.time() - min(os.path.getmtime(p) for p in lists)
 
     def update(self):
-        print(f"cpstorm: fetching Debian package indexes ({', '.join(SUITES)})"
-              f" from {MIRROR} into {self.root}", file=sys.stderr, flush=True)
+        print(f"cpstorm: fetching Debian package indexes ({self.arch}: "
+              f"{', '.join(self.suites)}) from {MIRROR} into {self.root}",
+              file=sys.stderr, flush=True)
         status, out = self._exec(["apt-get", "update"])
         # A signature problem must stop us; a suite the mirror no longer
         # carries (moved to archive.debian.org) only offers nothing.
@@ -152,14 +160,9 @@ class Apt:
     def suite_dates(self):
         """{suite: (Date, Valid-Until or '')} of each fetched InRelease."""
         dates = {}
-        for suite in SUITES:
-            path = os.path.join(self.root, "lists", MIRROR.split("//")[1]
-                                .replace("/", "_") + f"_dists_{suite}_"
-                                "InRelease")
-            try:
-                with open(path, errors="replace") as f:
-                    head = f.read(4096)
-            except OSError:
+        for suite in self.suites:
+            head = self._inrelease_head(suite)
+            if not head:
                 continue
             date = re.search(r"^Date: (.*)$", head, re.M)
             until = re.search(r"^Valid-Until: (.*)$", head, re.M)
@@ -227,8 +230,7 @@ class Apt:
         if not (os.path.exists(path) and sha256(path) == want):
             self._run(["apt-get", "download", f"{package}={version}"],
                       f"apt-get download {package}={version}", cwd=folder)
-            # apt-get download names the file <pkg>_<ver>_<arch>.deb with
-            # the epoch colon escaped; the index's name is the same.
+            self._adopt(package, version, rec, path)
             if not os.path.exists(path):
                 raise UserError(f"apt-get download {package}={version} left "
                                 f"no {name} in {folder}")
@@ -238,6 +240,66 @@ class Apt:
             raise UserError(f"{name}: SHA256 {got} does not match the "
                             f"signed index ({want}); removed, retry")
         return path
+
+    def suite_roles(self):
+        """{codename: its Suite field (stable, oldstable, testing, ...)}
+        from the fetched InRelease files: which release is stable today."""
+        roles = {}
+        for suite in self.suites:
+            head = self._inrelease_head(suite)
+            m = re.search(r"^Suite: (.*)$", head, re.M)
+            if m:
+                roles[suite] = m[1].strip()
+        return roles
+
+    def _inrelease_head(self, suite):
+        path = os.path.join(self.root, "lists", MIRROR.split("//")[1]
+                            .replace("/", "_") + f"_dists_{suite}_InRelease")
+        try:
+            with open(path, errors="replace") as f:
+                return f.read(4096)
+        except OSError:
+            return ""
+
+    def download_closure(self, packages, release):
+        """Paths of the .deb files of `packages` and everything they
+        depend on (no recommends), as apt resolves them against an empty
+        system with `release` preferred; each is downloaded and checked
+        like download() does."""
+        out = self._run(["apt-get", "install", "-s", "-y",
+                         "--no-install-recommends",
+                         f"-oAPT::Default-Release={release}", *packages],
+                        f"resolving {' '.join(packages)} ({self.arch}, "
+                        f"{release})")
+        wanted = re.findall(r"^Inst (\S+) \((\S+) ", out, re.M)
+        if not wanted:
+            raise UserError(f"apt resolved no packages for {' '.join(packages)}"
+                            f" ({self.arch}, {release}): {_apt_error(out)}")
+        records = {(p, v): self.record(p, v) for p, v in wanted}
+        folder = os.path.join(self.root, "archives")
+        missing = [(p, v) for (p, v), rec in records.items()
+                   if not os.path.exists(os.path.join(
+                       folder, os.path.basename(rec["Filename"])))]
+        if missing:
+            self._run(["apt-get", "download", *(f"{p}={v}" for p, v in
+                                                missing)],
+                      f"apt-get download ({len(missing)} packages, "
+                      f"{self.arch})", cwd=folder)
+            for p, v in missing:
+                self._adopt(p, v, records[p, v], os.path.join(
+                    folder, os.path.basename(records[p, v]["Filename"])))
+        return [self.download(p, v) for p, v in wanted]
+
+    @staticmethod
+    def _adopt(package, version, record, path):
+        """apt-get download names the file <pkg>_<ver>_<arch>.deb with an
+        epoch's colon escaped (zlib1g_1%3a1.2.13...), where the index's
+        name has no epoch: give it the index's name."""
+        arch = record.get("Architecture", "")
+        got = os.path.join(os.path.dirname(path), f"{package}_"
+                           f"{version.replace(':', '%3a')}_{arch}.deb")
+        if not os.path.exists(path) and os.path.exists(got):
+            os.rename(got, path)
 
 
 def _apt_error(out):

@@ -182,16 +182,48 @@ def _test_parser(d):
     p.add_argument("--sanitize", metavar="LIST", type=_sanitizers, default=None,
                    help="build with -fsanitize=LIST (e.g. address,undefined); "
                    "use its own --build-dir")
-    p.add_argument("--arch", choices=("i386", "aarch64", "riscv64", "all"),
+    p.add_argument("--arch", choices=("x86_64", "i386", "aarch64", "riscv64",
+                                      "all"),
                    help="test an arch port instead of the native build: "
                    "its toolchain file, build-<arch>/ (unless --build-dir), "
                    "i386 natively when the kernel can, the others under "
-                   "qemu-user; then a short storm")
+                   "qemu-user (with --vm: in a VM, x86_64 included); then a "
+                   "short storm")
     p.add_argument("--no-storm", action="store_true",
                    help="with --arch: leave out the short storm (said so in "
                    "the summary)")
+    _add_vm_options(p, "a kernel")
     _add_build_dir(p, d["repo"])
     return p
+
+
+def _vm_timeout(text):
+    return _number(float, 60, 7 * 86400, "--vm-timeout seconds")(text)
+
+
+def _add_vm_options(p, kernels):
+    p.add_argument("--vm", action="store_true",
+                   help="run inside a full-system VM (qemu-system-<arch>, "
+                   "KVM when usable, TCG otherwise) booted on a Debian "
+                   "kernel or your own: ptrace, seccomp and signals are the "
+                   "guest kernel's (docs/vm.md)")
+    p.add_argument("--kernel", metavar="K",
+                   help=f"with --vm: {kernels}: deb-<major.minor> from "
+                   "Debian's archive (deb-5.10, deb-6.1, deb-6.12, ...; "
+                   "default: the current Debian stable's) or the path of a "
+                   "kernel image you built (9p and virtio built in)")
+    p.add_argument("--vm-timeout", metavar="S", type=_vm_timeout,
+                   default=7200, help="with --vm: seconds before a guest is "
+                   "killed (its last console lines shown; default: "
+                   "%(default)s)")
+
+
+def check_vm_options(args):
+    if not args.vm and (args.kernel or args.vm_timeout != 7200):
+        raise UserError("--kernel and --vm-timeout go with --vm")
+    if not args.vm and getattr(args, "arch", None) == "x86_64":
+        raise UserError("--arch x86_64 is the native build: run without "
+                        "--arch, or add --vm to run it in a VM")
 
 
 def _storm_parser(d):
@@ -366,4 +398,6 @@ def parse_args(argv, defaults):
         rest, passthrough = rest[:cut], rest[cut + 1:]
     args = PARSERS[command](defaults).parse_args(rest)
     args.command, args.passthrough = command, passthrough
+    if hasattr(args, "vm"):
+        check_vm_options(args)
     return args

@@ -5,6 +5,7 @@ as root (apt-get), or tell a non-root user the exact command to run."""
 import glob
 import os
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -21,12 +22,34 @@ def _has_pkgconfig(module):
     return r.returncode == 0
 
 
+def _static_elf(path):
+    """An ELF executable without a program interpreter (busybox-static's
+    busybox, not the dynamic busybox package's)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if head[:4] != b"\x7fELF":
+                return False
+            wide = head[4] == 2              # ELFCLASS64
+            phoff = struct.unpack_from("<Q" if wide else "<I", head,
+                                       32 if wide else 28)[0]
+            phentsize, phnum = struct.unpack_from("<HH", head,
+                                                  54 if wide else 42)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+    except OSError:
+        return False
+    return all(struct.unpack_from("<I", table, i * phentsize)[0] != 3
+               for i in range(phnum))        # PT_INTERP
+
+
 # How a dependency is recognised: a program on PATH, a pkg-config module,
-# or a file (for packages that ship neither).
+# a file (for packages that ship neither), or a static executable.
 PROBES = {
     "tool": lambda arg: shutil.which(arg) is not None,
     "pkgconfig": _has_pkgconfig,
     "file": os.path.exists,
+    "static": _static_elf,
 }
 
 

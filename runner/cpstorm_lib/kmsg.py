@@ -86,6 +86,40 @@ def _drain(fd):
         records.append(data.decode("utf-8", errors="replace"))
 
 
+class KmsgError(Exception):
+    """/dev/kmsg failed around a job; `ran` says whether the job ran and
+    `result` is then its result."""
+
+    def __init__(self, error, ran=False, result=None):
+        super().__init__(error.strerror)
+        self.error, self.ran, self.result = error, ran, result
+
+
+def bracket(job, tag, describe=lambda result: ""):
+    """(job(), the kernel log records written while it ran): markers
+    '<tag> begin' and '<tag> end <describe(result)>' go to /dev/kmsg
+    around it.  Needs root; /dev/kmsg failing raises KmsgError."""
+    begin, end = f"{tag} begin", f"{tag} end"
+    try:
+        reader = os.open(KMSG, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as e:
+        raise KmsgError(e)
+    try:
+        try:
+            os.lseek(reader, 0, os.SEEK_END)   # only records from now on
+            _write(begin)
+        except OSError as e:
+            raise KmsgError(e)
+        result = job()
+        try:
+            _write(f"{end} {describe(result)}".rstrip())
+            return result, window(_drain(reader), begin, end)
+        except OSError as e:
+            raise KmsgError(e, True, result)
+    finally:
+        os.close(reader)
+
+
 class Watch:
     """Brackets cells with kmsg markers.  `enabled` is False, with `why`
     saying so, when the check cannot run here."""
@@ -109,29 +143,16 @@ class Watch:
             return job()
         self.count += 1
         tag = f"cpstorm[{os.getpid()}.{self.count}]"
-        begin, end = f"{tag} begin", f"{tag} end"
         try:
-            reader = os.open(KMSG, os.O_RDONLY | os.O_NONBLOCK)
-            os.lseek(reader, 0, os.SEEK_END)   # only records from now on
-            _write(begin)
-        except OSError as e:
-            self._give_up(e)
-            return job()
-        try:
-            cell = job()
-            try:
-                _write(f"{end} {cell.case} on {cell.backend}")
-                self.last = window(_drain(reader), begin, end)
-            except OSError as e:
-                self._give_up(e)
-                return cell
-        finally:
-            os.close(reader)
+            cell, self.last = bracket(job, tag, lambda c: f"{c.case} on "
+                                      f"{c.backend}")
+        except KmsgError as e:
+            self._give_up(e.error)
+            return e.result if e.ran else job()
         found = splats(self.last)
         if found:
             judge(cell, found)
         return cell
-
 
     def _give_up(self, error):
         """/dev/kmsg stopped working mid-run: say so once, go on without."""
@@ -148,4 +169,4 @@ def judge(cell, found):
     own = "" if cell.verdict == "pass" else \
         f" (case said {cell.verdict}: {cell.detail})"
     cell.verdict, cell.detail = "fail", f"kernel: {first}{own}"
-    cell.extra["kernel"] = found[:20]
+    cell.extra["kernel_log"] = found[:20]

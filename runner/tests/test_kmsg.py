@@ -71,7 +71,7 @@ class Judge(unittest.TestCase):
         self.assertEqual(c.verdict, "fail")
         self.assertEqual(c.detail, "kernel: BUG: kernel NULL pointer "
                          "dereference")
-        self.assertEqual(c.extra["kernel"][1], "RIP: x")
+        self.assertEqual(c.extra["kernel_log"][1], "RIP: x")
 
     def test_own_verdict_kept_in_detail(self):
         c = cell("leak-after-return", "libc", "fail", "leaked 1 fd")
