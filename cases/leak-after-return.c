@@ -32,6 +32,14 @@
  * cancellation is deferred to the next cancellation point, and the
  * descriptor table is unchanged once the caller closed what it got.
  *
+ * i386's glibc enters the kernel another way than libcp for some calls:
+ * built for kernels before 4.3, it multiplexes socket, accept4 and recvmsg
+ * through socketcall(2), and makes fcntl an fcntl64.  The filter holds
+ * those entries too (socketcall's first argument is the call's number, its
+ * own arguments sit in memory out of the filter's reach; the target thread
+ * makes no other such call).  A call that reaches none of them is an
+ * ERROR naming it, not a hang.
+ *
  * The C library makes only openat, accept4 and recvmsg cancellation points
  * (POSIX); for the others pthread_cancel leaves a thread in deferred mode
  * alone, so the libc backend passes those variants for the plain reason
@@ -47,6 +55,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/net.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -74,6 +84,8 @@ struct case_target {
 struct case_variant {
 	const char *name;
 	long nr;
+	long alt_nr;     /* another entry a C library may use, or 0 */
+	long alt_arg0;   /* its first argument, or ALT_SAME_ARG0 */
 	int libc_cp;     /* a cancellation point of the C library (POSIX) */
 	int real;        /* completed by the kernel (FLAG_CONTINUE), not ADDFD */
 	/* Sets t->match (default CASE_MAGIC) and whatever the call needs. */
@@ -200,16 +212,31 @@ static long call_recvmsg(struct case_target *t)
 	return r;
 }
 
+#define ALT_SAME_ARG0 (-1L)   /* the alternative entry takes the same arg0 */
+#ifdef SYS_socketcall
+#define VIA_SOCKETCALL(call) .alt_nr = SYS_socketcall, .alt_arg0 = (call)
+#else
+#define VIA_SOCKETCALL(call) .alt_nr = 0
+#endif
+#ifdef SYS_fcntl64
+#define VIA_FCNTL64 .alt_nr = SYS_fcntl64, .alt_arg0 = ALT_SAME_ARG0
+#else
+#define VIA_FCNTL64 .alt_nr = 0
+#endif
+
 static const struct case_variant variants[] = {
 	{ .name = "openat", .nr = SYS_openat, .libc_cp = 1,
 	  .call = call_openat },
-	{ .name = "accept4", .nr = SYS_accept4, .libc_cp = 1,
-	  .call = call_accept4 },
-	{ .name = "socket", .nr = SYS_socket, .call = call_socket },
-	{ .name = "recvmsg-scm", .nr = SYS_recvmsg, .libc_cp = 1, .real = 1,
-	  .prepare = prepare_recvmsg, .call = call_recvmsg },
+	{ .name = "accept4", .nr = SYS_accept4, VIA_SOCKETCALL(SYS_ACCEPT4),
+	  .libc_cp = 1, .call = call_accept4 },
+	{ .name = "socket", .nr = SYS_socket, VIA_SOCKETCALL(SYS_SOCKET),
+	  .call = call_socket },
+	{ .name = "recvmsg-scm", .nr = SYS_recvmsg, VIA_SOCKETCALL(SYS_RECVMSG),
+	  .libc_cp = 1, .real = 1, .prepare = prepare_recvmsg,
+	  .call = call_recvmsg },
 	{ .name = "dup", .nr = SYS_dup, .call = call_dup },
-	{ .name = "fcntl-dupfd", .nr = SYS_fcntl, .call = call_dupfd },
+	{ .name = "fcntl-dupfd", .nr = SYS_fcntl, VIA_FCNTL64,
+	  .call = call_dupfd },
 	{ .name = "pipe2", .nr = SYS_pipe2, .real = 1,
 	  .prepare = prepare_pipe2, .call = call_pipe2 },
 	{ .name = "eventfd", .nr = SYS_eventfd2, .call = call_eventfd },
@@ -225,8 +252,14 @@ static void *case_target_main(void *p)
 {
 	struct case_target *t = p;
 
+	struct notify_rule held[2] = {
+		{ t->v->nr, t->match },
+		{ t->v->alt_nr, t->v->alt_arg0 == ALT_SAME_ARG0
+					? t->match : (uint64_t)t->v->alt_arg0 },
+	};
+
 	target_begin(&t->target);
-	t->listener = notify_install(t->v->nr, t->match);
+	t->listener = notify_install_rules(held, t->v->alt_nr ? 2 : 1);
 	__atomic_store_n(&t->ready, 1, __ATOMIC_RELEASE);
 	if (t->listener < 0)
 		return NULL;
@@ -286,11 +319,32 @@ static int case_complete(struct case_target *t, uint64_t id)
 
 /* Request cancellation while the target is held in its call, then
  * complete the call.  Returns whether a signal was pending at completion. */
+/* Until the filter holds the target's call; a call that returned without
+ * being held entered the kernel some other way: say which. */
+static void case_wait_held(struct case_target *t)
+{
+	struct pollfd p = { .fd = t->listener, .events = POLLIN };
+
+	for (int waited = 0; waited < 5000; waited += 100) {
+		if (poll(&p, 1, 100) == 1 && (p.revents & POLLIN))
+			return;
+		if (t->returned)
+			verdict_exit(VERDICT_ERROR, "%s: the call returned %ld "
+				     "(%s) without the filter holding it: the "
+				     "backend entered the kernel through neither "
+				     "syscall %ld nor %ld", t->v->name, t->result,
+				     strerror(t->err), t->v->nr, t->v->alt_nr);
+	}
+	verdict_exit(VERDICT_ERROR, "%s: the filter held no call within 5 s",
+		     t->v->name);
+}
+
 static int case_race(struct case_target *t)
 {
 	struct seccomp_notif n;
 	int pending, rc;
 
+	case_wait_held(t);
 	if ((rc = notify_recv(t->listener, &n)))
 		verdict_exit(VERDICT_ERROR, "NOTIF_RECV: %s", strerror(-rc));
 	if ((rc = be->cancel(t->th)))

@@ -48,14 +48,22 @@ out:
 
 int notify_install(long nr, uint64_t arg0)
 {
+	struct notify_rule rule = { nr, arg0 };
+
+	return notify_install_rules(&rule, 1);
+}
+
+int notify_install_rules(const struct notify_rule *rules, int n)
+{
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	struct sock_fprog prog = { 0 };
-	int rc;
+	int rc = 0;
 
 	if (!ctx)
 		return -ENOMEM;
-	rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)nr, 1,
-			      SCMP_A0(SCMP_CMP_EQ, arg0));
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)rules[i].nr, 1,
+				      SCMP_A0(SCMP_CMP_EQ, rules[i].arg0));
 	if (rc == 0)
 		rc = notify_export(ctx, &prog);
 	seccomp_release(ctx);

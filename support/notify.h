@@ -25,6 +25,14 @@
  * -EACCES/-EPERM that seccomp is not permitted here. */
 int notify_install(long nr, uint64_t arg0);
 
+/* The same with several (syscall, first argument) pairs held by one
+ * filter (a thread can have only one listener). */
+struct notify_rule {
+	long nr;
+	uint64_t arg0;
+};
+int notify_install_rules(const struct notify_rule *rules, int n);
+
 /* For a case: end it when notify_install() returned -errno, with SKIP
  * when the kernel or the sandbox lacks the feature (EINVAL, EACCES, EPERM,
  * ENOSYS) and ERROR otherwise.  Does nothing for a listener fd. */

@@ -5,8 +5,9 @@
  * whose calls push the return address on the stack (i386, x86_64).  Such
  * an arch's sweep_arch.h defines
  *   SWEEP_GETREGS_PC(r), SWEEP_GETREGS_SP(r)   (fields of user_regs_struct)
- *   SWEEP_GETREGS_SYSCALL_BYTES   (the syscall instruction as a
- *                                  little-endian 16-bit value)
+ *   SWEEP_GETREGS_IS_SYSCALL(op)  (whether op, the two bytes at the PC
+ *                                  as a little-endian 16-bit value, enter
+ *                                  the kernel)
  * and includes this file.
  */
 #ifndef SWEEP_GETREGS_H
@@ -31,7 +32,9 @@ static inline int sweep_arch_regs(pid_t tid, uintptr_t *pc, uintptr_t *sp)
 /* The low bytes of the word at pc come first. */
 static inline int sweep_arch_is_syscall(unsigned long word_at_pc)
 {
-	return (word_at_pc & 0xffff) == SWEEP_GETREGS_SYSCALL_BYTES;
+	unsigned long op = word_at_pc & 0xffff;
+
+	return SWEEP_GETREGS_IS_SYSCALL(op);
 }
 
 /* The call pushed the return address: it is the word at SP on entry. */

@@ -10,7 +10,7 @@
 #define SWEEP_GETREGS_PC(r) ((r).rip)
 #define SWEEP_GETREGS_SP(r) ((r).rsp)
 /* `syscall` is 0f 05. */
-#define SWEEP_GETREGS_SYSCALL_BYTES 0x050f
+#define SWEEP_GETREGS_IS_SYSCALL(op) ((op) == 0x050f)
 
 #include "sweep_getregs.h"
 

@@ -34,12 +34,27 @@ def _index(names, given, default, what, family):
     raise UserError(f"--{what} {given} is not one of: {', '.join(names)}")
 
 
-class Prober:
+class Probes:
+    """What a prober has seen: name -> (verdict or FLAKY, cells)."""
+
+    def __init__(self):
+        self.results = {}
+
+    def describe(self, name):
+        verdict, cells = self.results[name]
+        counts = Counter(c.verdict for c in cells)
+        runs = ", ".join(f"{LABEL[v]} x{n}" for v, n in counts.items())
+        head = LABEL.get(verdict, verdict.upper())
+        detail = cells[-1].detail if cells else ""
+        return f"{name}: {head} ({runs}): {detail}"
+
+
+class Prober(Probes):
     def __init__(self, args, repo, cases, env, say, apt):
+        super().__init__()
         self.args, self.repo, self.env, self.say, self.apt = (
             args, repo, env, say, apt)
         self.cases = {args.case: cases[args.case]}
-        self.results = {}        # name -> (verdict or FLAKY, cells)
 
     def probe(self, name):
         if name in self.results:
@@ -55,17 +70,10 @@ class Prober:
                      f"{self.args.repeat}: {LABEL[cell.verdict]}")
             if cell.verdict == "skip":
                 break        # a missing prerequisite does not come and go
-        seen = Counter(c.verdict for c in cells)
-        verdict = next(iter(seen)) if len(seen) == 1 else FLAKY
+        verdict = verdict_of(cells)
         self.results[name] = (verdict, cells)
         return verdict
 
-    def describe(self, name):
-        verdict, cells = self.results[name]
-        counts = Counter(c.verdict for c in cells)
-        runs = ", ".join(f"{LABEL[v]} x{n}" for v, n in counts.items())
-        head = LABEL.get(verdict, verdict.upper())
-        return f"{name}: {head} ({runs}): {cells[-1].detail}"
 
 
 def _report(prober, names):
@@ -86,10 +94,21 @@ def command(args, repo, cases, env, say):
     names = _versions(args, apt)
     lo = _index(names, args.good, 0, "good", args.family)
     hi = _index(names, args.bad, len(names) - 1, "bad", args.family)
+    prober = Prober(args, repo, cases, env, say, apt)
+    return search(prober, names, lo, hi, args, say,
+                  lambda a, b: f"  runner/cpstorm run --no-storm --cases "
+                  f"{args.case} --backends {a},{b} --build-dir "
+                  f"{shlex.quote(args.build_dir)}")
+
+
+def search(prober, names, lo, hi, args, say, rerun):
+    """Bisect names[lo..hi] with prober.probe(name) -> verdict or FLAKY;
+    prints the probes and the outcome.  rerun(a, b) is the command line
+    that shows both sides of the change.  Exit 0 when a change was found,
+    1 when there is none or a probe was flaky."""
     if lo >= hi:
         raise UserError(f"--good {names[lo]} must come before --bad "
                         f"{names[hi]} in {', '.join(names)}")
-    prober = Prober(args, repo, cases, env, say, apt)
     span = names[lo:hi + 1]
     say(f"cpstorm bisect: {args.case} over {', '.join(span)}, "
         f"{args.repeat} runs per probe")
@@ -123,12 +142,17 @@ def command(args, repo, cases, env, say):
                    f"({LABEL[prober.results[b][0]]})")
         lines += ["", outcome, "Reproduce:"]
         for name in (a, b):
-            lines.append("  " + shlex.join(prober.results[name][1][-1]
-                                            .command))
-        lines.append(f"  runner/cpstorm run --no-storm --cases {args.case} "
-                     f"--backends {a},{b} --build-dir "
-                     f"{shlex.quote(args.build_dir)}")
+            command = prober.results[name][1][-1].command
+            if command:
+                lines.append("  " + shlex.join(command))
+        lines.append(rerun(a, b))
     else:
         lines += ["", outcome]
     print("\n".join(lines), flush=True)
     return status
+
+
+def verdict_of(cells):
+    """The one verdict all runs agree on, or FLAKY."""
+    seen = Counter(c.verdict for c in cells)
+    return next(iter(seen)) if len(seen) == 1 else FLAKY

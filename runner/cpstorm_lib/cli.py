@@ -160,6 +160,12 @@ def _run_parser(d):
                    help="flag every verdict that differs from a reference "
                    "run's records (e.g. results/reference-*.jsonl); exit 1 "
                    "when one does")
+    p.add_argument("--arch", choices=("x86_64", "i386", "aarch64",
+                                      "riscv64"),
+                   help="with --vm: the guest's architecture (default: "
+                   "x86_64)")
+    _add_vm_options(p, "one kernel or several, comma-separated (a column "
+                    "per kernel and backend)")
     return p
 
 
@@ -224,6 +230,13 @@ def check_vm_options(args):
     if not args.vm and getattr(args, "arch", None) == "x86_64":
         raise UserError("--arch x86_64 is the native build: run without "
                         "--arch, or add --vm to run it in a VM")
+    if args.command == "run" and args.arch and not args.vm:
+        raise UserError("run --arch goes with --vm (the ports' tests without "
+                        "a VM: runner/cpstorm test --arch)")
+    if args.command == "run" and args.vm and "," in (args.kernel or "") \
+            and args.ktap:
+        raise UserError("--ktap takes one kernel; drop --ktap or run the "
+                        "kernels one at a time")
 
 
 def _storm_parser(d):
@@ -348,6 +361,20 @@ def _bisect_parser(d):
     p.add_argument("--trees", metavar="P1,P2,..",
                    help="bisect over glibc build trees in this order "
                    "instead of archive versions")
+    p.add_argument("--kernels", metavar="A,B,..|all",
+                   help="bisect over kernels instead, oldest first, each "
+                   "booted in a VM (deb-X.Y names or image paths, as "
+                   "--kernel takes; all: every Debian series offered)")
+    p.add_argument("--backend", default="libc",
+                   help="with --kernels: the backend whose verdict is "
+                   "bisected (default: %(default)s)")
+    p.add_argument("--arch", choices=("x86_64", "i386", "aarch64",
+                                      "riscv64"),
+                   help="with --kernels: the guest's architecture (default: "
+                   "x86_64)")
+    p.add_argument("--vm-timeout", metavar="S", type=_vm_timeout,
+                   default=7200, help="with --kernels: seconds before a "
+                   "guest is killed (default: %(default)s)")
     p.add_argument("--good", metavar="X", help="first version (default: "
                    "the oldest)")
     p.add_argument("--bad", metavar="Y", help="last version (default: the "
@@ -400,4 +427,11 @@ def parse_args(argv, defaults):
     args.command, args.passthrough = command, passthrough
     if hasattr(args, "vm"):
         check_vm_options(args)
+    if command == "bisect" and not args.kernels and \
+            (args.arch or args.backend != "libc"):
+        raise UserError("--arch and --backend go with --kernels (the libc "
+                        "bisect always runs the libc backend)")
+    if command == "bisect" and args.kernels and args.trees:
+        raise UserError("--kernels and --trees bisect different things; "
+                        "give one")
     return args

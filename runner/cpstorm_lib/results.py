@@ -229,7 +229,19 @@ def load(paths):
             raise UserError(f"{path} holds no result records (expected JSON "
                             "Lines from run --json, soak or cpstorm-storm "
                             "--json)")
+    _columns_by_kernel(res.cells)
     return res
+
+
+def _columns_by_kernel(cells):
+    """Records from more than one kernel (run --vm --kernel A,B): a column
+    per (kernel, backend), grouped by kernel in the order they came."""
+    kernels = list(dict.fromkeys(c.get("kernel") for c in cells))
+    if len(kernels) < 2:
+        return
+    cells.sort(key=lambda c: kernels.index(c.get("kernel")))
+    for c in cells:
+        c["backend"] = f"{c.get('kernel') or '?'}: {c['backend']}"
 
 
 def names(paths):

@@ -247,6 +247,7 @@ class Step:
     argv: list
     cwd: str
     stdout: str          # host path (inside a shared folder)
+    quiet: bool = False  # output to that file only, not the console
 
 
 def _conf(modules, shares, guest_root, job, python, home):
@@ -257,6 +258,19 @@ def _conf(modules, shares, guest_root, job, python, home):
              f"CP_GUEST='{guest_root}'", f"CP_JOB='{job}'",
              f"CP_HOME='{home}'"]
     return "\n".join(lines) + "\n"
+
+
+def _write_job(path, steps, result, kernel_check, home, accel):
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+           "/sbin:/bin", "HOME": home, "LANG": "C.UTF-8", "CPSTORM_VM": "1"}
+    if accel != "kvm":
+        # TCG runs the guest several times slower than the hardware: the
+        # Check suites' own per-test timeouts (20 s) stretch like under
+        # qemu-user; ctest's TIMEOUT still ends a real hang.
+        env["CK_TIMEOUT_MULTIPLIER"] = "4"
+    with open(path, "w") as f:
+        json.dump({"steps": [vars(s) for s in steps], "result": result,
+                   "kernel_check": kernel_check, "env": env}, f, indent=1)
 
 
 def run(arch, kernel, repo, build_dir, steps, stage, say, show=sys.stdout,
@@ -284,13 +298,6 @@ def run(arch, kernel, repo, build_dir, steps, stage, say, show=sys.stdout,
     for stale in (result,):
         if os.path.exists(stale):
             os.unlink(stale)
-    with open(job, "w") as f:
-        json.dump({"steps": [vars(s) for s in steps], "result": result,
-                   "kernel_check": kernel_check,
-                   "env": {"PATH": "/usr/local/sbin:/usr/local/bin:"
-                           "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": home,
-                           "LANG": "C.UTF-8", "CPSTORM_VM": "1"}}, f,
-                  indent=1)
     modules = (kernels.load_order(kernel.modules, MODULES)
                if kernel.modules else [])
     initrd = os.path.join(stage, "initramfs.cpio")
@@ -303,6 +310,7 @@ def run(arch, kernel, repo, build_dir, steps, stage, say, show=sys.stdout,
     log_path = os.path.join(stage, "console.log")
     start = time.monotonic()
     for accel in accels:
+        _write_job(job, steps, result, kernel_check, home, accel)
         say(f"cpstorm: vm: {arch} on {kernel.name} ({kernel.source}), "
             f"{accel.split(',')[0].upper()}, {CPUS} CPUs, {MEMORY_MB} MiB; "
             f"console: {log_path}")

@@ -7,7 +7,7 @@ around it, and leaves its result beside the job.
 
     python3 -B vm_guest.py JOB.json
 
-JOB: {"steps": [{"argv", "cwd", "stdout"}, ...], "env", "result",
+JOB: {"steps": [{"argv", "cwd", "stdout", "quiet"}, ...], "env", "result",
 "kernel_check"}.  The result: {"steps": [exit status of each], "kernel"
 (uname -r), "machine", "kernel_log" (splat lines)}.  Exit status: the
 first step's (ctest, or the run; later steps are measurements the host
@@ -26,16 +26,19 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from cpstorm_lib import kmsg  # noqa: E402
 
 
-def _tee(argv, cwd, env, path):
-    """Run argv; its stdout goes to the console and to path as it comes."""
+def _tee(argv, cwd, env, path, quiet):
+    """Run argv; its stdout goes to the console and to path as it comes
+    (quiet: stdout and stderr to path only)."""
     with open(path, "wb") as copy:
         proc = subprocess.Popen(argv, cwd=cwd, env=env,
                                 stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE)
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT if quiet else None)
         for chunk in iter(lambda: proc.stdout.read1(65536), b""):
             copy.write(chunk)
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
+            if not quiet:
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.buffer.flush()
         return proc.wait()
 
 
@@ -44,7 +47,7 @@ def _steps(job, env):
     for step in job["steps"]:
         try:
             statuses.append(_tee(step["argv"], step["cwd"], env,
-                                 step["stdout"]))
+                                 step["stdout"], step.get("quiet")))
         except OSError as e:
             print(f"cpstorm-guest: cannot run {step['argv'][0]}: "
                   f"{e.strerror}", flush=True)

@@ -59,8 +59,9 @@ done
 for share in "$@"; do
 	mount_share "$share"
 done
-# ptrace between a test and its own children (pc-sweep) needs no Yama
-# relaxation: the guest runs everything as root.
+# The cases connect to listeners on 127.0.0.1 (accept blockers): the
+# loopback interface must be up, as on any booted system.
+ip link set lo up || fail "bringing up the loopback interface"
 echo "cpstorm-guest: started on $(uname -r) ($(uname -m))"
 chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME="$CP_HOME" LANG=C.UTF-8 TERM=dumb \
