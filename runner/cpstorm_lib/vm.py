@@ -237,6 +237,7 @@ def boot(guest, kernel, initrd, shares, accel, log_path, show, timeout_s,
     killed = _watch(proc, console, timeout_s, KVM_BOOT_TIMEOUT_S
                     if accel == "kvm" else BOOT_TIMEOUT_S)
     console.join()
+    proc.stdout.close()
     return proc.returncode, console, killed
 
 
