@@ -4,7 +4,8 @@
  * one, for tables that recognise "blocked in X" through /proc/<tid>/syscall
  * (support/blockers.c).  The asm-generic arches (aarch64, riscv64) never
  * had poll, select, epoll_wait, pause or accept: glibc makes them ppoll,
- * pselect6, epoll_pwait, rt_sigsuspend and accept4.  i386 has no accept
+ * pselect6, epoll_pwait, ppoll (pause is ppoll(NULL, 0, NULL, NULL) there)
+ * and accept4.  i386 has no accept
  * syscall either; glibc reaches it through socketcall(2).  Include after
  * <sys/syscall.h>.
  */
@@ -23,7 +24,7 @@
 #define SYS_epoll_wait SYS_epoll_pwait
 #endif
 #ifndef SYS_pause
-#define SYS_pause SYS_rt_sigsuspend
+#define SYS_pause SYS_ppoll
 #endif
 #ifndef SYS_accept
 #ifdef SYS_socketcall

@@ -8,15 +8,16 @@ Multi-Arch: same packages must have exactly the host's versions, so a host
 one point release ahead of (or behind) the mirror, or a mirror half-way
 through a sync, makes the install impossible, and a foreign architecture
 whose lists fail to download breaks every later `apt-get update` on the
-machine.  A private apt state (lists, cache, empty dpkg status) downloads
-the few .deb files without touching the system, as any user."""
+machine.  The runner's private apt state (archive.Apt) downloads the few
+.deb files without touching the system, as any user."""
 
 import json
 import os
 import subprocess
 import sys
 
-from . import build, deps, tables
+from . import archive, build, deps, tables
+from .errors import UserError
 
 ARCHES = ("i386", "aarch64", "riscv64")
 
@@ -29,8 +30,6 @@ DEBIAN = {
     "aarch64": ("arm64", "bookworm", "aarch64-linux-gnu"),
     "riscv64": ("riscv64", "trixie", "riscv64-linux-gnu"),
 }
-MIRROR = "http://deb.debian.org/debian"
-KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 # The -dev packages and the runtime libraries they link to.
 LIB_PACKAGES = ("liburing-dev", "liburing2", "libseccomp-dev", "libseccomp2",
                 "check", "libsubunit-dev", "libsubunit0")
@@ -56,66 +55,41 @@ def _say(text):
     print("cpstorm: " + text, file=sys.stderr, flush=True)
 
 
-def _apt(opts, args, cwd):
-    r = subprocess.run(["apt-get", "-q", *opts, *args], cwd=cwd,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    return r.returncode, r.stdout
-
-
 def fetch_libs(arch, build):
     """Unpack the arch's library packages into <build>/cp-deps-root and
     return that path, or None (printing why) when they cannot be had: the
-    build then goes on with libcp alone and the suites SKIP."""
+    build then goes on with libcp alone and the suites SKIP.  The .deb
+    files come through the runner's private apt state (archive.Apt: signed
+    indexes, SHA256 checked), shared with the VM runs' downloads."""
     deb_arch, suite, multiarch = DEBIAN[arch]
     packages = LIB_PACKAGES + EXTRA_PACKAGES.get(arch, ())
-    state = os.path.join(build, "cp-deps-apt")
     root = os.path.join(build, "cp-deps-root")
     stamp = os.path.join(root, ".cpstorm-unpacked")
     want = f"{suite} {deb_arch} {' '.join(packages)}\n"
     if os.path.exists(stamp) and open(stamp).read() == want:
         return root
-    for tool in ("apt-get", "dpkg-deb"):
-        if not deps.PROBES["tool"](tool):
-            _say(f"{arch}: no {tool}: cannot fetch {', '.join(packages)}"
-                 f" for {deb_arch}; the tests will SKIP")
-            return None
-    for sub in ("lists/partial", "archives/partial", "sources"):
-        os.makedirs(os.path.join(state, sub), exist_ok=True)
-    status = os.path.join(state, "status")
-    open(status, "a").close()
-    with open(os.path.join(state, "sources", "cpstorm.sources"), "w") as f:
-        f.write(f"Types: deb\nURIs: {MIRROR}\nSuites: {suite}\n"
-                f"Components: main\nSigned-By: {KEYRING}\n")
-    opts = [f"-oAPT::Architecture={deb_arch}",
-            f"-oAPT::Architectures::={deb_arch}",
-            f"-oDir::State::Lists={state}/lists",
-            f"-oDir::State::status={status}",
-            f"-oDir::Cache={state}", f"-oDir::Cache::Archives={state}/archives",
-            "-oDir::Etc::SourceList=/dev/null",
-            f"-oDir::Etc::SourceParts={state}/sources",
-            "-oDebug::NoLocking=1"]
-    if os.geteuid() == 0:
-        # apt would hand the download to user _apt, who cannot write here.
-        opts.append("-oAPT::Sandbox::User=root")
+    if not deps.PROBES["tool"]("dpkg-deb"):
+        _say(f"{arch}: no dpkg-deb: cannot unpack {', '.join(packages)}"
+             f" for {deb_arch}; the tests will SKIP")
+        return None
     _say(f"{arch}: fetching {', '.join(packages)} ({deb_arch}, Debian "
          f"{suite}) into {root}")
-    for args in (["update"], ["download", *packages]):
-        rc, out = _apt(opts, args, os.path.join(state, "archives"))
-        if rc != 0:
-            tail = " / ".join(out.strip().splitlines()[-2:])
-            _say(f"{arch}: apt-get {args[0]} failed ({tail}); the tests "
-                 "will SKIP")
-            return None
+    try:
+        apt = archive.Apt(arch=deb_arch, suites=(suite,))
+        apt.ensure_indexes()
+        debs = [apt.download(p, apt.versions(p)[0][0]) for p in packages]
+    except (UserError, IndexError) as e:
+        why = str(e) if isinstance(e, UserError) else "not in the archive"
+        _say(f"{arch}: cannot fetch the libraries ({why}); the tests will "
+             "SKIP")
+        return None
     os.makedirs(root, exist_ok=True)
-    archives = os.path.join(state, "archives")
-    for name in sorted(os.listdir(archives)):
-        if name.endswith(".deb"):
-            r = subprocess.run(["dpkg-deb", "-x", os.path.join(archives, name),
-                                root], stdin=subprocess.DEVNULL)
-            if r.returncode != 0:
-                _say(f"{arch}: cannot unpack {name}; the tests will SKIP")
-                return None
+    for deb in debs:
+        r = subprocess.run(["dpkg-deb", "-x", deb, root],
+                           stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            _say(f"{arch}: cannot unpack {deb}; the tests will SKIP")
+            return None
     if not _rename_symbols(arch, os.path.join(root, "usr", "lib", multiarch)):
         return None
     pcdir = os.path.join(root, "usr", "lib", multiarch, "pkgconfig")

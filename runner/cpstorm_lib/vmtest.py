@@ -16,11 +16,17 @@ from . import build, deps, kernels, ports, vm
 STORM_BACKENDS = ("cp:reraise", "libc")
 
 
+def build_dir_for(repo, arch, args):
+    """--build-dir, or build-<arch>/ for a port when it was not given."""
+    if arch == "x86_64" or args.build_dir != os.path.join(repo, "build"):
+        return args.build_dir
+    return ports.build_dir(repo, arch)
+
+
 def build_for(repo, arch, args, dependencies, werror=True):
     """Configure and build for arch (with -Werror for the tests; a cross
     build's tests run natively in the guest, so no emulator is named);
     returns the build directory."""
-    default_dir = os.path.join(repo, "build")
     options = ["-DCP_WERROR=ON", "-DCP_SANITIZE=" +
                (getattr(args, "sanitize", None) or "")] if werror else []
     if arch == "x86_64":
@@ -30,8 +36,7 @@ def build_for(repo, arch, args, dependencies, werror=True):
         return args.build_dir
     deps.ensure(tuple(d for d in deps.ARCH_TOOLCHAINS[arch]
                       if d[0] != "qemu-user"))
-    bdir = (args.build_dir if args.build_dir != default_dir
-            else ports.build_dir(repo, arch))
+    bdir = build_dir_for(repo, arch, args)
     os.makedirs(bdir, exist_ok=True)
     root = ports.fetch_libs(arch, bdir)
     build.ensure_built(repo, bdir, [
