@@ -66,6 +66,7 @@ def _cells(path, kernel_name):
 
 def _merged_table(per_kernel, args):
     """One table: a column per (kernel, backend), grouped by kernel."""
+    differences = kernel_differences(per_kernel, args)
     cells, columns = [], []
     for name, release, got in per_kernel:
         for b in args.backends:
@@ -77,8 +78,31 @@ def _merged_table(per_kernel, args):
     lines = ["Kernels: " + "; ".join(f"{n} = Linux {r or '?'}"
                                      for n, r, _ in per_kernel), "",
              report.table(cells, rows, columns), ""]
+    lines += differences + [""]
     lines += report.details(cells, rows, columns)
     return cells, lines
+
+
+def kernel_differences(per_kernel, args):
+    """Each (case, backend) whose verdict is not the same on every kernel
+    (per_kernel: [(name, release, cells)])."""
+    rows = list(args.cases) + ([] if args.no_storm else ["storm"])
+    backends = args.backends
+    verdicts = {}
+    for name, _, got in per_kernel:
+        for c in got:
+            verdicts.setdefault((c.case, c.backend), {})[name] = \
+                report.LABEL[c.verdict]
+    names = [n for n, _, _ in per_kernel]
+    out = []
+    for case in rows:
+        for b in backends:
+            seen = verdicts.get((case, b), {})
+            if len(set(seen.get(n, "-") for n in names)) > 1:
+                out.append(f"  {case} / {b}: " + ", ".join(
+                    f"{n} {seen.get(n, '-')}" for n in names))
+    return ["Differences between kernels"] + (
+        out or ["  none: every cell has the same verdict on every kernel"])
 
 
 def run(repo, args, say, resolved, bdir):

@@ -16,8 +16,8 @@ import subprocess
 import tempfile
 import unittest
 
-from support import RUNNER
-from cpstorm_lib import kernels, results, vm, vmtest
+from support import RUNNER, cell
+from cpstorm_lib import kernels, results, vm, vmrun, vmtest
 from cpstorm_lib.cli import parse_args
 from cpstorm_lib.errors import UserError
 
@@ -215,6 +215,33 @@ class Results(unittest.TestCase):
                                         "6.1.0-50-amd64: cp:reraise",
                                         "5.10.0-32-amd64: libc",
                                         "5.10.0-32-amd64: cp:reraise"])
+
+
+class KernelTable(unittest.TestCase):
+    def test_columns_and_differences(self):
+        args = type("A", (), {"cases": ["pc-sweep", "io-uring-wait"],
+                               "no_storm": True,
+                               "backends": ["libc", "cp:reraise"]})
+        per_kernel = [
+            ("deb-5.10", "5.10.0-32-amd64",
+             [cell("pc-sweep", "libc", "fail"),
+              cell("pc-sweep", "cp:reraise", "pass"),
+              cell("io-uring-wait", "libc", "skip"),
+              cell("io-uring-wait", "cp:reraise", "skip")]),
+            ("deb-6.1", "6.1.0-50-amd64",
+             [cell("pc-sweep", "libc", "fail"),
+              cell("pc-sweep", "cp:reraise", "pass"),
+              cell("io-uring-wait", "libc", "fail"),
+              cell("io-uring-wait", "cp:reraise", "pass")])]
+        _, lines = vmrun._merged_table(per_kernel, args)
+        head = lines[2].splitlines()[0].split()
+        self.assertEqual(head, ["case", "deb-5.10/libc", "deb-5.10/cp:reraise",
+                                "deb-6.1/libc", "deb-6.1/cp:reraise"])
+        diff = lines[lines.index("Differences between kernels") + 1:]
+        self.assertEqual(diff[:2], [
+            "  io-uring-wait / libc: deb-5.10 SKIP, deb-6.1 FAIL",
+            "  io-uring-wait / cp:reraise: deb-5.10 SKIP, deb-6.1 PASS"])
+        self.assertEqual(diff[2], "")
 
 
 class Options(unittest.TestCase):
