@@ -333,7 +333,7 @@ static void case_wait_held(struct case_target *t)
 				     "(%s) without the filter holding it: the "
 				     "backend entered the kernel through neither "
 				     "syscall %ld nor %ld", t->v->name, t->result,
-				     strerror(t->err), t->v->nr, t->v->alt_nr);
+				     strerror(t->saved_errno), t->v->nr, t->v->alt_nr);
 	}
 	verdict_exit(VERDICT_ERROR, "%s: the filter held no call within 5 s",
 		     t->v->name);
