@@ -217,6 +217,11 @@ static int sweep_step(pid_t tid)
 		return -1;
 	if ((n = sweep_atomic_exits(tid, pc, exits)) > 0)
 		return sweep_run_through(tid, exits, n);
+#ifdef SWEEP_ARCH_SOFT_STEP
+	if ((n = sweep_arch_next_pcs(tid, pc, sweep_insn(tid, pc), exits)) < 0)
+		return -1;
+	return sweep_run_through(tid, exits, n);
+#endif
 #endif
 	if (ptrace(PTRACE_SINGLESTEP, tid, NULL, NULL) ||
 	    waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st))
@@ -281,8 +286,11 @@ static int sweep_reap(struct sweep_run *r)
 static _Noreturn void sweep_setup_failed(struct sweep_run *r, int rc)
 {
 	if (r->pid > 0) {
+		/* The seized target thread is ours to reap (__WALL) before its
+		 * process can be: a plain waitpid(pid) would wait forever. */
 		kill(r->pid, SIGKILL);
-		waitpid(r->pid, NULL, 0);
+		while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+			;
 	}
 	if (rc == -EPERM || rc == -EACCES)
 		verdict_exit(VERDICT_SKIP, "ptrace not permitted here (%s): run "

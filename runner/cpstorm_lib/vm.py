@@ -190,8 +190,10 @@ class Console:
                 if line.startswith("cpstorm-guest: started"):
                     self.started = True
                 if line.startswith("cpstorm-guest: exit="):
-                    self.exit_status = int(line.split("=", 1)[1])
-                    continue
+                    status = line.split("=", 1)[1].strip()
+                    if status.isdigit():
+                        self.exit_status = int(status)
+                        continue
                 if show:
                     show.write(line + "\n")
                     show.flush()
