@@ -27,7 +27,11 @@
  *
  * Correct: the ordinary code runs to its end (a marker), and the
  * cancellation acts in the next read (bounded wait: a thread still blocked
- * ACT_BOUND_MS later is a FAIL with its /proc diagnosis).
+ * ACT_BOUND_MS later is a FAIL with its /proc diagnosis).  Nothing of the
+ * abandoned call is left behind: the thread's signal mask after the ordinary code is
+ * the one it had before the read (a cancel signal left blocked there is
+ * inherited by every thread it creates), and a thread it creates at that
+ * point, blocked in read, is cancelled like any other.
  */
 #define _GNU_SOURCE
 #include <case.h>
@@ -35,9 +39,11 @@
 #include <handshake.h>
 #include <procfs.h>
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,6 +74,35 @@ static struct handler_run run;
 static sigjmp_buf jump_back;
 static volatile int ordinary_entered, ordinary_release, ordinary_done,
 		    abandoned_returned;
+static volatile uint64_t mask_before, mask_after;
+
+/* A thread created in the ordinary code, blocked in the backend's read of
+ * its own pipe: it inherits the target's mask of that moment. */
+static struct child {
+	pthread_t th;
+	int pipefd[2];
+	volatile pid_t tid;
+	volatile int made, started;
+} child;
+
+static uint64_t own_mask(void)
+{
+	uint64_t m = 0;
+
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
+	return m;
+}
+
+static void *case_child(void *p)
+{
+	char c;
+
+	(void)p;
+	child.tid = (pid_t)syscall(SYS_gettid);
+	flag_set(&child.started);
+	run.be->read(child.pipefd[0], &c, 1);
+	return NULL;
+}
 
 static void case_jump_handler(int sig)
 {
@@ -79,6 +114,7 @@ static void case_body(struct handler_run *r)
 {
 	char c;
 
+	mask_before = own_mask();
 	if (sigsetjmp(jump_back, 1) == 0) {
 		r->be->read(r->pipefd[0], &c, 1);   /* SIGUSR1 jumps out of it */
 		abandoned_returned = 1;
@@ -86,6 +122,12 @@ static void case_body(struct handler_run *r)
 	r->must_not_act = 1;
 	flag_set(&ordinary_entered);
 	variant->hold(&ordinary_release);
+	mask_after = own_mask();
+	if (pipe2(child.pipefd, O_CLOEXEC) == 0 &&
+	    pthread_create(&child.th, NULL, case_child, NULL) == 0) {
+		child.made = 1;
+		flag_wait(&child.started);
+	}
 	r->must_not_act = 0;
 	ordinary_done = 1;
 	/* The next cancellation point. */
@@ -110,6 +152,7 @@ static void case_launch(const struct backend *be, const struct case_variant *v)
 				    .own_signals = 1ULL << (SIGUSR1 - 1) };
 	ordinary_entered = ordinary_release = ordinary_done = 0;
 	abandoned_returned = 0;
+	memset(&child, 0, sizeof child);
 	if (handler_run_start(&run, 1, err, sizeof err))
 		verdict_exit(VERDICT_ERROR, "%s: %s", v->name, err);
 	pthread_kill(run.th, SIGUSR1);
@@ -130,6 +173,36 @@ static const char *case_lost(const struct case_variant *v, char *why,
 	join_bounded(run.th, NULL, ACT_BOUND_MS);
 	snprintf(why, len, "%s: cancellation lost: still blocked in the next "
 		 "read %d s later; %s", v->name, BOUND_S(ACT_BOUND_MS), diag);
+	return why;
+}
+
+/* The thread created after the escape must be cancellable. */
+static int case_child_blocked(void *p)
+{
+	(void)p;
+	return task_syscall(child.tid) == SYS_read;
+}
+
+static const char *case_child_check(const struct case_variant *v, char *why,
+				    size_t len)
+{
+	char diag[384];
+	void *ret = NULL;
+
+	if (!wait_until(case_child_blocked, NULL, 5000))
+		verdict_exit(VERDICT_ERROR, "%s: the thread created after the "
+			     "escape never blocked in read", v->name);
+	if (run.be->cancel(child.th))
+		verdict_exit(VERDICT_ERROR, "%s: cancel of the child failed",
+			     v->name);
+	if (join_bounded(child.th, &ret, 5000) == 0 && ret == PTHREAD_CANCELED)
+		return NULL;
+	task_diagnose(child.tid, diag, sizeof diag);
+	if (write(child.pipefd[1], "x", 1) == 1)
+		join_bounded(child.th, NULL, 5000);
+	snprintf(why, len, "%s: a thread created after the escape (mask %#llx) "
+		 "was not cancelled: still blocked 5 s after the request; %s",
+		 v->name, (unsigned long long)mask_after, diag);
 	return why;
 }
 
@@ -159,8 +232,21 @@ static const char *case_variant(const struct backend *be, size_t i,
 	else if (run.returned || ret != PTHREAD_CANCELED)
 		snprintf(why, len, "%s: the next read returned instead of acting",
 			 v->name);
+	else if (mask_after != mask_before)
+		snprintf(why, len, "%s: after the escape and the deferred request "
+			 "the thread's signal mask changed from %#llx to %#llx",
+			 v->name, (unsigned long long)mask_before,
+			 (unsigned long long)mask_after);
 	else
 		why[0] = 0;
+	if (child.made) {
+		char lost[512];
+
+		if (case_child_check(v, lost, sizeof lost))
+			verdict_append(why, len, lost);
+		close(child.pipefd[0]);
+		close(child.pipefd[1]);
+	}
 	return why;
 }
 
@@ -172,5 +258,7 @@ int main(int argc, char **argv)
 	handler_install(SIGUSR1, case_jump_handler);
 	case_run_variants(be, N_VARIANTS, case_variant, "after the siglongjmp, "
 			  "a request in a compute loop and in a raw futex wait "
-			  "was deferred; it acted in the next read");
+			  "was deferred and left the thread's mask as it was; "
+			  "it acted in the next read, and a thread created "
+			  "after the escape was cancelled");
 }

@@ -23,8 +23,10 @@
  * point acted (deferred after), or something else.
  *
  * Correct: acted-before for every i up to and including the syscall
- * instruction, deferred-after for every i after it.  The case prints the
- * instruction map it verified.
+ * instruction, deferred-after for every i after it, with the thread's
+ * signal mask after the call what it was before (a deferred request that
+ * leaves the cancel signal blocked makes every thread created later
+ * uncancellable).  The case prints the instruction map it verified.
  */
 #define _GNU_SOURCE
 #include <case.h>
@@ -58,7 +60,7 @@ int main(int argc, char **argv)
 {
 	static uintptr_t trace[SWEEP_MAX_TRACE];
 	static int out[SWEEP_MAX_TRACE];
-	size_t n, sys_at, early = 0, late = 0, other = 0;
+	size_t n, sys_at, early = 0, late = 0, mask = 0, other = 0;
 	uintptr_t entry;
 
 	/* A watchdog below ctest's TIMEOUT 60, so a hang ends as a verdict. */
@@ -71,18 +73,22 @@ int main(int argc, char **argv)
 		out[i] = sweep_at(entry, trace, i);
 		if (i <= sys_at && out[i] != OUT_ACTED_BEFORE)
 			out[i] == OUT_DEFERRED ? early++ : other++;
+		else if (i > sys_at && out[i] == OUT_MASK_LEFT)
+			mask++;
 		else if (i > sys_at && out[i] != OUT_DEFERRED)
 			out[i] == OUT_ACTED_AFTER ? late++ : other++;
 	}
 	sweep_print_map(trace, out, n, sys_at);
 	verdict_metric("instructions", "%zu", n);
 	verdict_metric("syscall_at", "%zu", sys_at);
-	if (early || late || other)
+	if (early || late || mask || other)
 		verdict_exit(VERDICT_FAIL, "%zu of %zu instruction(s) wrong: %zu "
 			     "before the syscall deferred (a blocking call would "
 			     "never be cancelled), %zu after it acted (the "
-			     "result is lost), %zu other", early + late + other,
-			     n, early, late, other);
+			     "result is lost), %zu deferred but left the thread's "
+			     "signal mask changed, %zu other",
+			     early + late + mask + other, n, early, late, mask,
+			     other);
 	verdict_exit(VERDICT_PASS, "all %zu instructions: acted on up to the "
 		     "syscall instruction (#%zu), deferred after it", n, sys_at);
 }

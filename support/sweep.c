@@ -24,9 +24,9 @@ const char *sweep_outcome_name(int o)
 {
 	static const char *names[] = { "acted-before", "deferred-after",
 				       "acted-after", "not-cancelled", "other",
-				       "hang", "setup" };
+				       "hang", "setup", "mask-left" };
 
-	return o >= OUT_ACTED_BEFORE && o <= OUT_SETUP
+	return o >= OUT_ACTED_BEFORE && o <= OUT_MASK_LEFT
 		       ? names[o - OUT_ACTED_BEFORE] : "crashed";
 }
 
@@ -43,14 +43,26 @@ static int data_pipe[2];
 static volatile int target_ready, target_start, target_returned;
 static volatile long target_result;
 static volatile pid_t target_tid;
+static volatile uint64_t mask_before, mask_after;
+
+/* The thread's blocked mask, from the kernel. */
+static uint64_t sweep_own_mask(void)
+{
+	uint64_t m = 0;
+
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
+	return m;
+}
 
 static void *sweep_target(void *p)
 {
 	(void)p;
 	target_tid = (pid_t)syscall(SYS_gettid);
+	mask_before = sweep_own_mask();
 	flag_set(&target_ready);
 	flag_wait(&target_start);
 	target_result = be->write(data_pipe[1], "x", 1);
+	mask_after = sweep_own_mask();
 	target_returned = 1;
 	be->testcancel();
 	return NULL;
@@ -71,8 +83,10 @@ static int sweep_judge_child(void *ret)
 		return OUT_NOT_CANCELLED;
 	if (!target_returned && !written)
 		return OUT_ACTED_BEFORE;
+	/* A deferred request must leave the mask as it found it: a signal
+	 * left blocked would be inherited by every thread created later. */
 	if (target_returned && written && target_result == 1)
-		return OUT_DEFERRED;
+		return mask_after == mask_before ? OUT_DEFERRED : OUT_MASK_LEFT;
 	if (!target_returned && written)
 		return OUT_ACTED_AFTER;
 	return OUT_OTHER;

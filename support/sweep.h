@@ -33,6 +33,8 @@ enum sweep_outcome {
 	OUT_OTHER = 14,
 	OUT_HANG = 15,
 	OUT_SETUP = 16,
+	OUT_MASK_LEFT = 17,     /* deferred, but write returned with the
+				 * thread's signal mask changed */
 };
 
 const char *sweep_outcome_name(int o);

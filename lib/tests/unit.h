@@ -78,5 +78,8 @@ Suite *unit_suite_lifecycle(void);
 Suite *unit_suite_cleanup(void);
 Suite *unit_suite_uring(void);
 Suite *unit_suite_port(void);
+Suite *unit_suite_mask(void);
+Suite *unit_suite_request(void);
+Suite *unit_suite_timer(void);
 
 #endif
