@@ -3,8 +3,10 @@
  * cp_internal.h - libcp's per-thread state and the seams between its files.
  *
  * Every thread's state lives in static (initial-exec) TLS, so it exists,
- * zeroed, for any thread from the moment pthread_create returns, with no
- * registration and no allocation.  A canceller reaches another thread's
+ * initialised from the TLS image (all zero but fast_off, which sends the
+ * thread's first call through the slow path that introduces it), for any
+ * thread from the moment pthread_create returns, with no registration and
+ * no allocation.  A canceller reaches another thread's
  * copy through cp_thread_of(): with initial-exec TLS both the variable and
  * the pthread_t (the libc's thread descriptor) sit at fixed offsets from
  * the thread pointer, so their distance is the same in every thread
@@ -14,29 +16,53 @@
 #define CP_INTERNAL_H
 
 #include "cp_arch.h"
+#include "cp_offsets.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 
 #define CP_HIDDEN __attribute__((visibility("hidden")))
 
 struct cp_thread {
-	/* Offset 0: read by the asm routine.  Set once (0 -> 1) by the first
-	 * cp_cancel; sticky, so every later cancellation point acts. */
+	/* CP_OFF_PENDING: read by the asm routine.  Set once (0 -> 1) by the
+	 * first cp_cancel; sticky, so every later cancellation point acts. */
 	int pending;
 	/* A cancel signal is on its way to this thread (or the canceller is
-	 * still deciding whether to send one).  Leaving a cancellation window
-	 * and disabling cancellation wait for it, so it cannot later interrupt
-	 * a non-cancellable call and surface as EINTR (cp_quiesce). */
+	 * still deciding whether to send one).  Leaving a cancellation point,
+	 * changing the cancel state and acting wait for it, so it cannot later
+	 * interrupt a non-cancellable call and surface as EINTR (cp_quiesce). */
 	int sig_in_flight;
 	/* Written only by the thread itself. */
 	int disabled;   /* PTHREAD_CANCEL_DISABLE in force */
 	int async;      /* PTHREAD_CANCEL_ASYNCHRONOUS in force */
-	int in_cp;      /* inside a cancellable call: a canceller must signal */
+	/* CP_OFF_SP: the stack pointer of the innermost cancellable call while
+	 * the asm routine runs it (the routine saves the enclosing call's value
+	 * on entry and puts it back on the way out), CP_SP_ENTERING while a
+	 * fenced slow path is about to enter the routine, 0 outside.  Nonzero
+	 * tells a canceller to signal; its value lets the handler find the
+	 * signal frame of a handler that runs on top of the call (frame.c). */
+	uintptr_t sp;
+	/* Nonzero: this thread's cancellable calls take the slow path
+	 * (CP_OFF_FRESH until its first call, CP_OFF_DISABLED while disabled). */
+	int fast_off;
+	/* The thread is inside cp_cancel: an asynchronous cancellation of
+	 * its own waits until the request is complete (async-cancel safety). */
+	int requesting;
+	/* A re-raise of ours is held blocked in some mask (reraise strategy);
+	 * cleared when it is delivered. */
+	int reraise_held;
+	/* The request is published but its signal could not be queued (the
+	 * real-time queue is at RLIMIT_SIGPENDING): the next cp_cancel of this
+	 * thread sends it again. */
+	int sig_owed;
 	/* "timer" strategy: the retry timer re-sending the signal. */
 	int retry_armed;
 	int retry_timer;
+	/* Kernel thread id, recorded at the thread's first libcp call (the
+	 * re-raise and the retry timer name it). */
+	int tid;
 	/* This thread's errno, cached by the first failing call: the libc's
 	 * errno lives in the libc's TLS, reachable only through its accessor
 	 * (a call through the GOT), and its address never changes for the
@@ -44,22 +70,54 @@ struct cp_thread {
 	int *errno_at;
 };
 
+#define CP_OFF_FRESH 1
+#define CP_OFF_DISABLED 2
+#define CP_SP_ENTERING ((uintptr_t)1)
+
+_Static_assert(__builtin_offsetof(struct cp_thread, pending) == CP_OFF_PENDING,
+	       "cp_offsets.h: pending");
+_Static_assert(__builtin_offsetof(struct cp_thread, sp) == CP_OFF_SP,
+	       "cp_offsets.h: sp");
+
 extern __thread struct cp_thread cp_self
 	__attribute__((tls_model("initial-exec"))) CP_HIDDEN;
 
 CP_HIDDEN struct cp_thread *cp_thread_of(pthread_t t);
+/* Computes what cp_thread_of needs (cp_init runs it). */
+CP_HIDDEN void cp_tls_delta_init(void);
 
-/* How the cancel signal is handled; see cp.h for the designs. */
+/* How the cancel signal is handled: one mode per line of strategies.h
+ * (CP_MODE_<name>), and whether it is a deliberately flawed design. */
 enum cp_mode {
-	CP_MODE_RERAISE,
-	CP_MODE_NORETRY,
-	CP_MODE_ASYNC,
-	CP_MODE_PCSYSCALL,
-	CP_MODE_TIMER,
+#define CP_STRATEGY(name, kind, what) CP_MODE_##name,
+#include "strategies.h"
+#undef CP_STRATEGY
+};
+#define CP_KIND_correct 0
+#define CP_KIND_flawed 1
+enum {
+#define CP_STRATEGY(name, kind, what) CP_FLAWED_##name = CP_KIND_##kind,
+#include "strategies.h"
+#undef CP_STRATEGY
 };
 extern enum cp_mode cp_mode CP_HIDDEN;
 extern int cp_sig CP_HIDDEN;          /* the cancel signal number */
 extern int cp_cancel_used CP_HIDDEN;  /* a request was made: strategy fixed */
+/* What is wrong with a CP_STRATEGY value that cp_set_strategy refused:
+ * a message that lists the strategies this build has (strategy.c). */
+CP_HIDDEN const char *cp_strategy_error(const char *name);
+
+/* Is the strategy `name` in force?  The deliberately flawed strategies
+ * exist only in the test build (CP_TEST_STRATEGIES): in the installed
+ * library the answer for them is a constant 0, so their code is compiled
+ * out. */
+#ifdef CP_TEST_STRATEGIES
+#define CP_TEST_BUILD 1
+#else
+#define CP_TEST_BUILD 0
+#endif
+#define cp_mode_is(name) \
+	((CP_TEST_BUILD || !CP_FLAWED_##name) && cp_mode == CP_MODE_##name)
 
 /* An arch whose landing pad may reach cp_act with a misaligned stack
  * realigns there (x86_64: the inline-asm call, see cp_arch.h). */
@@ -88,12 +146,62 @@ static inline void cp_fence_local(void)
 /* Wait until an in-flight cancel signal has been delivered (see above). */
 CP_HIDDEN void cp_quiesce(struct cp_thread *t);
 
-/* The timer strategy's retry (retry_timer.c); async-signal-safe. */
-CP_HIDDEN void cp_retry_start(struct cp_thread *t);
+/* The thread's first libcp call (cp_thread_intro): record its tid, make
+ * sure libcp's signal is not blocked in the mask it inherited, clear
+ * CP_OFF_FRESH. */
+CP_HIDDEN void cp_thread_intro(struct cp_thread *t);
+
+/* Outside every cancellable call (sp == 0): a re-raise of ours still held
+ * blocked in this thread's mask is let through (cp_release_held). */
+CP_HIDDEN void cp_release_held(struct cp_thread *t);
+
+/* The signal frame of a handler running on top of the innermost
+ * cancellable call, searched from stack address `from` (frame.c), or NULL
+ * when the call was abandoned (the handler left it by siglongjmp). */
+CP_HIDDEN ucontext_t *cp_find_frame(const struct cp_thread *t, uintptr_t from,
+				    int from_on_altstack, const stack_t *alt);
+
+/* Forget a cancellable call that was abandoned (cp_find_frame found no
+ * frame from `from`): sp back to the innermost call still alive, or 0 and
+ * the retry timer stopped. */
+CP_HIDDEN void cp_abandoned(struct cp_thread *t, uintptr_t from,
+			    int from_on_altstack, const stack_t *alt);
+
+/* Is pc inside the routine / inside its window? */
+CP_HIDDEN int cp_pc_in_routine(uintptr_t pc);
+CP_HIDDEN int cp_pc_in_window(uintptr_t pc);
+
+
+/* The timer strategy's retry (retry_timer.c); async-signal-safe.  Start
+ * returns 0, or -1 when no timer could be made. */
+CP_HIDDEN int cp_retry_start(struct cp_thread *t);
 CP_HIDDEN void cp_retry_stop(struct cp_thread *t);
 
 /* Install the handler, pick the signal, strategy and fence (once). */
 CP_HIDDEN void cp_init(void);
+
+/* libcp's signal as a bit of a kernel signal set (initialises libcp if a
+ * wrapper runs before anything else did). */
+static inline uint64_t cp_sig_bit(void)
+{
+	if (__builtin_expect(!cp_sig, 0))
+		cp_init();
+	return 1ULL << (cp_sig - 1);
+}
+
+/* A caller's signal set as the kernel gets it: a copy without libcp's
+ * signal, which no mask of the caller's may hold off during a wait and
+ * no wait of the caller's may take (it would be consumed instead of
+ * running its handler).  NULL stays NULL. */
+static inline const uint64_t *cp_sigset_without_ours(const sigset_t *set,
+						     uint64_t *copy)
+{
+	if (!set)
+		return NULL;
+	__builtin_memcpy(copy, set, sizeof *copy);
+	*copy &= ~cp_sig_bit();
+	return copy;
+}
 
 /* The asm routine and its window labels (arch/<arch>/syscall_cp.S).
  * `pending` is always the calling thread's own flag (x86_64 turns it into
@@ -151,14 +259,13 @@ CP_HIDDEN long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2,
 CP_HIDDEN long cp_call_slow(int libc_conv, long nr, const long a[6]);
 CP_HIDDEN long cp_call_pending(long r, long nr, int libc_conv);
 
-/* The cancellable syscall, inlined into every wrapper: publish in_cp (a
- * canceller that reads it as 0 runs membarrier before believing that, so
- * no fence is needed here; lib/cancel.c), let the
- * asm routine check `pending` and enter the kernel, unpublish.  in_cp
- * counts: a handler may nest a call inside a call, and its increment and
- * decrement cancel out before the outer call goes on.  Disabled
- * cancellation, the async strategy and the no-membarrier fallback take
- * cp_call_slow(). */
+/* The cancellable syscall, inlined into every wrapper: the asm routine
+ * publishes the call (sp, see struct cp_thread; a canceller runs
+ * membarrier before it reads it, so no fence is needed here, see
+ * lib/cancel.c), checks `pending`, enters the kernel and unpublishes, all
+ * within its own code, so every PC where the thread is "inside" lies in
+ * the routine.  A thread's first call, disabled cancellation, the async
+ * strategy and the no-membarrier fallback take cp_call_slow(). */
 static inline __attribute__((always_inline)) long
 cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
 	       long a5, long a6)
@@ -166,16 +273,12 @@ cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
 	struct cp_thread *t = &cp_self;
 	long r;
 
-	if (__builtin_expect(t->disabled | cp_fast_off, 0)) {
+	if (__builtin_expect(t->fast_off | cp_fast_off, 0)) {
 		const long a[6] = { a1, a2, a3, a4, a5, a6 };
 
 		return cp_call_slow(libc_conv, nr, a);
 	}
-	t->in_cp++;
-	__asm__ volatile("" ::: "memory");
 	r = cp_arch_window_call(&t->pending, nr, a1, a2, a3, a4, a5, a6);
-	t->in_cp--;
-	__asm__ volatile("" ::: "memory");
 	if (__builtin_expect(t->pending, 0))
 		return cp_call_pending(r, nr, libc_conv);
 	return libc_conv ? cp_ret(r) : r;

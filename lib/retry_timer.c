@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * retry_timer.c - the "timer" strategy's retry (the seed's option 1).
+ * retry_timer.c - the "timer" strategy's retry: a per-thread timer that
+ * re-sends the request until it can act.
  *
  * When the handler must decline (another handler runs on top of the
  * cancellation point), it arms a per-thread POSIX timer that sends the
@@ -21,7 +22,7 @@
 
 #define CP_RETRY_NS 1000000L
 
-void cp_retry_start(struct cp_thread *t)
+int cp_retry_start(struct cp_thread *t)
 {
 	struct sigevent sev;
 	struct itimerspec its = {
@@ -31,7 +32,7 @@ void cp_retry_start(struct cp_thread *t)
 	int id;
 
 	if (t->retry_armed)
-		return;
+		return 0;
 	memset(&sev, 0, sizeof sev);
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = cp_sig;
@@ -42,15 +43,23 @@ void cp_retry_start(struct cp_thread *t)
 #else
 	sev._sigev_un._tid =
 #endif
-		(pid_t)cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+		(pid_t)t->tid;
+	/* timer_create preallocates the timer's signal, which counts against
+	 * RLIMIT_SIGPENDING: with the queue full it fails (EAGAIN), and the
+	 * caller falls back to the re-raise, which cannot fail. */
 	if (cp_arch_syscall6(SYS_timer_create, CLOCK_MONOTONIC, (long)&sev,
 			     (long)&id, 0, 0, 0))
-		return;
+		return -1;
 	t->retry_timer = id;
 	t->retry_armed = 1;
 	cp_arch_syscall6(SYS_timer_settime, id, 0, (long)&its, 0, 0, 0);
+	return 0;
 }
 
+/* After timer_delete no tick of this timer is queued any more (the kernel
+ * waits for a running expiry), and one already queued is delivered on the
+ * way back from the syscall if the signal is not blocked: stopping is
+ * complete when this returns. */
 void cp_retry_stop(struct cp_thread *t)
 {
 	if (!t->retry_armed)

@@ -2,24 +2,33 @@
 /*
  * signal.c - the cancel signal handler: where the race is decided.
  *
- * The handler only ever looks at the context it interrupted, which is the
- * innermost one.  Three answers:
+ * The handler looks at the context it interrupted (the innermost one):
  *   - PC inside [cp_window_begin, cp_window_end): the syscall has not been
  *     completed (not entered, or being restarted with the PC rewound onto
  *     the syscall instruction).  Redirect the PC to the landing pad, which
  *     acts in normal context once the handler returns.
- *   - PC anywhere else while the thread is inside a cancellable call
- *     (in_cp): either the kernel completed the call (PC past the syscall
- *     instruction; the wrapper handles EINTR) or another handler runs on top
- *     of the cancellation point.  Acting here would cancel inside that
- *     handler, i.e. asynchronously.  The "reraise" strategy sends the signal
- *     again with it kept blocked in the context we return to: it stays
- *     pending until that handler's sigreturn restores the mask of the
- *     cancellation point, and is then taken again with the PC back inside
- *     the window (SA_RESTART rewound it) or past it (EINTR: the wrapper
- *     acts).
- *   - PC anywhere else outside a cancellable call: deferred; the next
- *     cancellation point's inline check acts.
+ *   - PC elsewhere in the routine: the thread's own bookkeeping around the
+ *     window; the call has not started (the window's check will see the
+ *     request) or has completed (the wrapper sees the request after it).
+ *   - anywhere else, outside every cancellable call (sp == 0): deferred to
+ *     the next cancellation point.
+ *   - anywhere else while a call is recorded (sp != 0): another handler
+ *     runs on top of that call, or the call was abandoned (a handler left
+ *     it by siglongjmp).  frame.c tells which from the signal frame that
+ *     handler's delivery saved.  Abandoned: forget the call, defer.  On
+ *     top: acting here would cancel inside that handler, i.e.
+ *     asynchronously, so the request must act when the handler returns to
+ *     the call, if the call will then enter the kernel again (the frame's
+ *     saved PC is in the window): the strategy's retry.
+ * Retries: "reraise" sends the signal again, kept blocked in the handler's
+ * context, so it is taken when that handler's sigreturn restores the
+ * call's mask (with the PC back in the window: act; or past it with EINTR:
+ * the wrapper acts).  If it comes back while the handler still runs (the
+ * handler unblocked it, or is leaving by siglongjmp, which restores its
+ * saved mask), it is not blocked again: the handler's frame is redirected
+ * to the landing pad instead, so sigreturn lands there, and a frame that
+ * is abandoned leaves nothing behind.  "timer" re-sends it every
+ * millisecond from a POSIX timer, stopped once the call is over.
  */
 #define _GNU_SOURCE
 #include "cp_internal.h"
@@ -39,40 +48,39 @@
 int cp_sig;
 int cp_have_membarrier;
 
-static int cp_pc_in_window(uintptr_t pc)
-{
-	return pc >= (uintptr_t)cp_window_begin && pc < (uintptr_t)cp_window_end;
-}
+/* Queue our signal to the calling thread with si_code SI_USER.  tgkill of
+ * a real-time signal fails with EAGAIN once the user's queue is at
+ * RLIMIT_SIGPENDING; the kernel only guarantees delivery, dropping the
+ * siginfo instead, for a signal whose si_code is SI_USER (kill's promise:
+ * kernel/signal.c, __send_signal_locked, "kill is not allowed to fail
+ * with EAGAIN").  rt_tgsigqueueinfo may claim SI_USER only when the target
+ * is the calling thread itself, which it is for a re-raise. */
+/* Tells our re-raise apart from a canceller's signal and a timer tick. */
+#define CP_TAG_RERAISE 0x72657261
 
-/* Past the syscall instruction but still in the routine: the kernel has
- * completed the call; the wrapper sees the result (and acts on EINTR). */
-static int cp_pc_after_syscall(uintptr_t pc)
-{
-	return pc >= (uintptr_t)cp_window_end && pc < (uintptr_t)cp_routine_end;
-}
-
-/* The re-raise must not fail: nothing else would re-send the request.
- * tgkill of a real-time signal fails with EAGAIN once the user's queue is
- * at RLIMIT_SIGPENDING; the kernel only guarantees delivery, dropping the
- * siginfo instead, for a signal whose si_code is SI_USER (kill's
- * promise: kernel/signal.c, __send_signal_locked, "kill is not allowed to
- * fail with EAGAIN").  rt_tgsigqueueinfo may claim SI_USER when the
- * target is in the caller's own process, which it is here; the handler
- * never reads the siginfo. */
-static void cp_reraise_blocked(ucontext_t *uc)
+static long cp_queue_si_user(int tid, int tag)
 {
 	long pid = cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	siginfo_t si;
 
-	sigaddset(&uc->uc_sigmask, cp_sig);
 	memset(&si, 0, sizeof si);
 	si.si_signo = cp_sig;
 	si.si_code = SI_USER;
 	si.si_pid = (pid_t)pid;
 	si.si_uid = getuid();   /* async-signal-safe (POSIX) */
-	cp_arch_syscall6(SYS_rt_tgsigqueueinfo, pid,
-			 cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0), cp_sig,
-			 (long)&si, 0, 0);
+	si.si_value.sival_int = tag;
+	return cp_arch_syscall6(SYS_rt_tgsigqueueinfo, pid, tid, cp_sig,
+				(long)&si, 0, 0);
+}
+
+/* The re-raise: it must not fail, nothing else would re-send the request
+ * (hence SI_USER).  Kept blocked in the context we return to, so it stays
+ * pending until that handler's sigreturn restores the call's mask. */
+static void cp_reraise_blocked(struct cp_thread *t, ucontext_t *uc)
+{
+	sigaddset(&uc->uc_sigmask, cp_sig);
+	t->reraise_held = 1;
+	cp_queue_si_user(t->tid, CP_TAG_RERAISE);
 }
 
 static void cp_act_async(const ucontext_t *uc)
@@ -83,47 +91,110 @@ static void cp_act_async(const ucontext_t *uc)
 	cp_act();
 }
 
+/* Was this delivery the canceller's signal (not a retry tick, not our own
+ * re-raise)?  Only that one ends a wait in cp_quiesce. */
+static int cp_from_canceller(const siginfo_t *si)
+{
+	if (si->si_code == SI_TIMER)
+		return 0;
+	return !(si->si_code == SI_USER &&
+		 si->si_value.sival_int == CP_TAG_RERAISE);
+}
+
+#ifdef CP_TEST_STRATEGIES
+/* The flawed designs' decisions (test build only): "async" leaves it all
+ * to the asynchronous type around the call; "pcsyscall" acts from the
+ * handler when the thread is inside a call and the PC sits on a syscall
+ * instruction, any syscall instruction, also one in a handler running on
+ * top of the call, and defers a PC just before it although the call has
+ * not run.  Returns 1 when the decision was taken. */
+static int cp_flawed_decision(struct cp_thread *t, ucontext_t *uc)
+{
+	if (cp_mode_is(async))
+		return 1;
+	if (!cp_mode_is(pcsyscall))
+		return 0;
+	if (t->sp && cp_arch_is_syscall_insn(cp_arch_pc(uc)))
+		cp_act_async(uc);
+	return 1;
+}
+#else
+#define cp_flawed_decision(t, uc) 0
+#endif
+
+/* A handler runs on top of the call and will return to it: if the call
+ * will enter the kernel again (the saved PC is in the window), make sure
+ * the request acts then. */
+static void cp_retry(struct cp_thread *t, ucontext_t *uc, ucontext_t *frame,
+		     int held)
+{
+	if (!cp_pc_in_window(cp_arch_pc(frame)))
+		return;   /* it completed: the wrapper sees the request */
+	if (cp_mode_is(timer)) {
+		if (cp_retry_start(t) == 0)
+			return;
+	} else if (!cp_mode_is(reraise)) {
+		return;   /* noretry: lost, by design */
+	}
+	if (held) {
+		/* A re-raise of ours was held, and our signal got through while
+		 * the handler still runs: the handler unblocked it, or is
+		 * leaving by siglongjmp (which restores its saved mask).  No
+		 * second blocking re-raise: it would stay blocked in the mask
+		 * the siglongjmp installs. */
+		cp_arch_set_pc(frame, (uintptr_t)cp_window_landing);
+		return;
+	}
+	cp_reraise_blocked(t, uc);
+}
+
+static void cp_decide(struct cp_thread *t, ucontext_t *uc, int held)
+{
+	uintptr_t pc = cp_arch_pc(uc);
+	ucontext_t *frame;
+	int on_alt;
+
+	if (cp_pc_in_window(pc)) {
+		cp_arch_set_pc(uc, (uintptr_t)cp_window_landing);
+		return;
+	}
+	if (cp_pc_in_routine(pc) || t->sp <= CP_SP_ENTERING) {
+		if (!t->sp && t->retry_armed)
+			cp_retry_stop(t);   /* ticks are only for a call below a handler */
+		return;
+	}
+	on_alt = uc->uc_stack.ss_flags & SS_ONSTACK;
+	frame = cp_find_frame(t, cp_arch_sp(uc), on_alt, &uc->uc_stack);
+	if (!frame) {
+		cp_abandoned(t, cp_arch_sp(uc), on_alt, &uc->uc_stack);
+		return;
+	}
+	cp_retry(t, uc, frame, held);
+}
+
 static void cp_on_signal(int sig, siginfo_t *si, void *ctx)
 {
 	struct cp_thread *t = &cp_self;
 	ucontext_t *uc = ctx;
 	int saved_errno = errno;
+	int held = t->reraise_held;
 
 	(void)sig;
-	(void)si;
 	/* The canceller's signal has arrived: cp_quiesce may go on. */
-	__atomic_store_n(&t->sig_in_flight, 0, __ATOMIC_RELEASE);
-	if (!t->pending)
+	if (cp_from_canceller(si))
+		__atomic_store_n(&t->sig_in_flight, 0, __ATOMIC_RELEASE);
+	else if (si->si_code == SI_USER)
+		t->reraise_held = 0;   /* our re-raise, delivered */
+	if (!t->pending || t->disabled)
 		goto out;
-	/* Timer ticks are only for a request waiting below a handler. */
-	if (t->retry_armed && !t->in_cp)
-		cp_retry_stop(t);
-	if (t->disabled)
-		goto out;
-	if (t->async)
-		cp_act_async(uc);
-	if (cp_mode == CP_MODE_ASYNC)
-		goto out;
-	if (cp_mode == CP_MODE_PCSYSCALL) {
-		/* The seed's first idea: "at a cancellation point" flag plus
-		 * "the PC sits on a syscall instruction" (a blocked call being
-		 * restarted).  Any syscall instruction counts, also one in a
-		 * handler running on top of the point, and a PC just before
-		 * the instruction is deferred although the call has not run. */
-		if (t->in_cp && cp_arch_is_syscall_insn(cp_arch_pc(uc)))
+	if (t->async) {
+		if (!t->requesting)
 			cp_act_async(uc);
-		goto out;
+		goto out;   /* cp_cancel acts once its own request is out */
 	}
-	if (cp_pc_in_window(cp_arch_pc(uc))) {
-		cp_arch_set_pc(uc, (uintptr_t)cp_window_landing);
+	if (cp_flawed_decision(t, uc))
 		goto out;
-	}
-	if (!t->in_cp || cp_pc_after_syscall(cp_arch_pc(uc)))
-		goto out;
-	if (cp_mode == CP_MODE_RERAISE)
-		cp_reraise_blocked(uc);
-	else if (cp_mode == CP_MODE_TIMER)
-		cp_retry_start(t);
+	cp_decide(t, uc, held);
 out:
 	errno = saved_errno;
 }
@@ -177,9 +248,9 @@ static void cp_init_once(void)
 {
 	const char *env = getenv("CP_STRATEGY");
 
+	cp_tls_delta_init();
 	if (env && *env && cp_set_strategy(env))
-		cp_die("unknown CP_STRATEGY (use reraise, timer, noretry, async or pcsyscall): ",
-		       env);
+		cp_die(cp_strategy_error(env), env);
 	cp_sig = cp_pick_signal();
 	cp_install_handler();
 	pthread_atfork(NULL, NULL, cp_atfork_child);

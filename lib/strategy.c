@@ -5,9 +5,11 @@
 
 #include <cp.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
-enum cp_mode cp_mode = CP_MODE_RERAISE;
+/* The first line of strategies.h is the default. */
+enum cp_mode cp_mode = (enum cp_mode)0;
 int cp_cancel_used;
 /* Nonzero until cp_init has run, so that the first call takes the slow
  * path, which initialises. */
@@ -15,26 +17,38 @@ int cp_fast_off = 1;
 
 void cp_fast_path_update(void)
 {
-	__atomic_store_n(&cp_fast_off, cp_mode == CP_MODE_ASYNC ||
+	__atomic_store_n(&cp_fast_off, cp_mode_is(async) ||
 			 !__atomic_load_n(&cp_have_membarrier, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
 }
 
+/* The strategies (strategies.h): the correct designs, and the flawed ones
+ * the suite must catch, which only cancelstorm's test build
+ * (CP_TEST_STRATEGIES) offers.  The installed library cannot be switched
+ * into a flawed design, by cp_set_strategy or by CP_STRATEGY in a
+ * program's environment. */
 static const struct {
 	const char *name;
 	enum cp_mode mode;
+	int flawed;
 } cp_strategies[] = {
-	{ "reraise", CP_MODE_RERAISE },
-	{ "noretry", CP_MODE_NORETRY },
-	{ "async", CP_MODE_ASYNC },
-	{ "pcsyscall", CP_MODE_PCSYSCALL },
-	{ "timer", CP_MODE_TIMER },
+#define CP_STRATEGY(name, kind, what) { #name, CP_MODE_##name, CP_KIND_##kind },
+#include "strategies.h"
+#undef CP_STRATEGY
 };
+
+#define CP_N_STRATEGIES (sizeof cp_strategies / sizeof *cp_strategies)
+
+#ifdef CP_TEST_STRATEGIES
+#define cp_offered(i) 1
+#else
+#define cp_offered(i) (!cp_strategies[i].flawed)
+#endif
 
 int cp_set_strategy(const char *name)
 {
-	for (size_t i = 0; i < sizeof cp_strategies / sizeof *cp_strategies; i++) {
-		if (strcmp(name, cp_strategies[i].name))
+	for (size_t i = 0; i < CP_N_STRATEGIES; i++) {
+		if (!cp_offered(i) || strcmp(name, cp_strategies[i].name))
 			continue;
 		if (__atomic_load_n(&cp_cancel_used, __ATOMIC_RELAXED) &&
 		    cp_mode != cp_strategies[i].mode)
@@ -48,8 +62,36 @@ int cp_set_strategy(const char *name)
 
 const char *cp_strategy(void)
 {
-	for (size_t i = 0; i < sizeof cp_strategies / sizeof *cp_strategies; i++)
+	for (size_t i = 0; i < CP_N_STRATEGIES; i++)
 		if (cp_strategies[i].mode == cp_mode)
 			return cp_strategies[i].name;
 	return "?";
+}
+
+/* "unknown CP_STRATEGY (use reraise, timer): ", naming what this build
+ * offers, and saying so when the name is a flawed design it leaves out. */
+const char *cp_strategy_error(const char *name)
+{
+	static char msg[200];
+	const char *sep = "";
+	size_t n = 0;
+	int flawed = 0;
+
+	for (size_t i = 0; i < CP_N_STRATEGIES; i++)
+		flawed |= !cp_offered(i) && !strcmp(name, cp_strategies[i].name);
+	n += (size_t)snprintf(msg, sizeof msg, "%s (use ",
+			      flawed ? "CP_STRATEGY names a deliberately flawed "
+				       "design that only cancelstorm's test "
+				       "build offers"
+				     : "unknown CP_STRATEGY");
+	for (size_t i = 0; i < CP_N_STRATEGIES && n < sizeof msg; i++) {
+		if (!cp_offered(i))
+			continue;
+		n += (size_t)snprintf(msg + n, sizeof msg - n, "%s%s", sep,
+				      cp_strategies[i].name);
+		sep = ", ";
+	}
+	if (n < sizeof msg)
+		snprintf(msg + n, sizeof msg - n, "): ");
+	return msg;
 }

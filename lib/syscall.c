@@ -32,6 +32,13 @@ long cp_set_errno(long r)
 /* After the call: anything to do only when a request is pending. */
 long cp_after(struct cp_thread *t, long nr, long r)
 {
+	/* Outside every call now: a retry is no longer needed (a POSIX timer
+	 * belongs to the process and would outlive the thread), and a re-raise
+	 * left blocked in this thread's mask is let through. */
+	if (!t->sp) {
+		cp_retry_stop(t);
+		cp_release_held(t);
+	}
 	/* A signal still on its way must land now, while we are in libcp,
 	 * and not interrupt the caller's next ordinary syscall. */
 	cp_quiesce(t);
@@ -45,26 +52,48 @@ long cp_after(struct cp_thread *t, long nr, long r)
 	return r;
 }
 
-/* The window without membarrier(2): real fences on the target's side. */
+void cp_thread_intro(struct cp_thread *t)
+{
+	uint64_t bit;
+
+	cp_init();
+	t->tid = (int)cp_arch_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	/* pthread_create hands the creator's mask to the new thread.  A
+	 * creator that had libcp's signal blocked (by its own sigprocmask, or
+	 * inside a handler whose mask holds it) would otherwise make a thread
+	 * that can never be interrupted in a cancellation point.  The signal
+	 * is libcp's own, like glibc's SIGCANCEL. */
+	bit = 1ULL << (cp_sig - 1);
+	cp_arch_syscall6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&bit, 0,
+			 sizeof bit, 0, 0);
+	t->fast_off &= ~CP_OFF_FRESH;
+}
+
+/* The routine without membarrier(2): real fences on the target's side.
+ * The routine's own record of the call comes after the fence a canceller
+ * would need, so the call is published first with a placeholder. */
 static long cp_syscall_fenced(struct cp_thread *t, long nr, long a1, long a2,
 			      long a3, long a4, long a5, long a6)
 {
-	int outer = t->in_cp;
+	uintptr_t outer = t->sp;
 	long r;
 
-	t->in_cp = 1;
+	t->sp = CP_SP_ENTERING;
 	cp_fence_slow();
 	r = cp_syscall_asm(&t->pending, nr, a1, a2, a3, a4, a5, a6);
-	t->in_cp = outer;
+	t->sp = outer;
 	cp_fence_slow();
 	if (__builtin_expect(t->pending, 0))
 		return cp_after(t, nr, r);
 	return r;
 }
 
+#ifdef CP_TEST_STRATEGIES
 /* Classic glibc <= 2.40, faithfully: asynchronous cancellation is on from
  * before the syscall until after it returns, so a request that arrives
- * between the kernel's return and the type switch acts and loses r. */
+ * between the kernel's return and the type switch acts and loses r.  The
+ * "inside a call" record is kept as the other strategies keep it (sp), so
+ * the canceller signals a blocked thread. */
 static long cp_syscall_async(struct cp_thread *t, long nr, long a1, long a2,
 			     long a3, long a4, long a5, long a6)
 {
@@ -82,15 +111,27 @@ static long cp_syscall_async(struct cp_thread *t, long nr, long a1, long a2,
 		return cp_after(t, nr, r);
 	return r;
 }
+#endif
 
 long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2, long a3,
 		     long a4, long a5, long a6)
 {
+	if (t->fast_off & CP_OFF_FRESH)
+		cp_thread_intro(t);
 	if (t->disabled)
 		return cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
-	if (cp_mode == CP_MODE_ASYNC)
+#ifdef CP_TEST_STRATEGIES
+	if (cp_mode_is(async))
 		return cp_syscall_async(t, nr, a1, a2, a3, a4, a5, a6);
-	return cp_syscall_fenced(t, nr, a1, a2, a3, a4, a5, a6);
+#endif
+	if (__atomic_load_n(&cp_fast_off, __ATOMIC_ACQUIRE))
+		return cp_syscall_fenced(t, nr, a1, a2, a3, a4, a5, a6);
+	/* Introduced just now: the routine as the fast path runs it. */
+	long r = cp_syscall_asm(&t->pending, nr, a1, a2, a3, a4, a5, a6);
+
+	if (__builtin_expect(t->pending, 0))
+		return cp_after(t, nr, r);
+	return r;
 }
 
 long cp_call_slow(int libc_conv, long nr, const long a[6])

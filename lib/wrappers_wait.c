@@ -9,7 +9,10 @@
  * on a pending cancellation, so callers never see an EINTR caused by it.
  * Timeouts go through the raw syscalls that every architecture has
  * (ppoll, pselect6, epoll_pwait), with the signal set size the kernel
- * expects (_NSIG / 8), not glibc's larger sigset_t.
+ * expects (_NSIG / 8), not glibc's larger sigset_t.  A signal set from the
+ * caller reaches the kernel without libcp's signal
+ * (cp_sigset_without_ours): a mask built with sigfillset() must not hold
+ * off a request for the whole wait, and a wait set must not swallow it.
  */
 #define _GNU_SOURCE
 #include "cp_internal.h"
@@ -31,13 +34,19 @@ int cp_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		ts = *timeout;
 		tsp = &ts;
 	}
-	return CP_CALL(SYS_ppoll, fds, nfds, tsp, sigmask, CP_SIGSETSIZE, 0);
+	uint64_t m;
+
+	return CP_CALL(SYS_ppoll, fds, nfds, tsp,
+		       cp_sigset_without_ours(sigmask, &m), CP_SIGSETSIZE, 0);
 }
 
 static int cp_pselect6(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		       struct timespec *ts, const sigset_t *sigmask)
 {
-	struct { const sigset_t *set; size_t size; } mask = { sigmask, CP_SIGSETSIZE };
+	uint64_t m;
+	struct { const uint64_t *set; size_t size; } mask = {
+		cp_sigset_without_ours(sigmask, &m), CP_SIGSETSIZE
+	};
 
 	return CP_CALL(SYS_pselect6, nfds, r, w, e, ts, sigmask ? &mask : NULL);
 }
@@ -73,8 +82,10 @@ int cp_select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout
 int cp_epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 		   int timeout, const sigset_t *sigmask)
 {
+	uint64_t m;
+
 	return CP_CALL(SYS_epoll_pwait, epfd, events, maxevents, timeout,
-		       sigmask, CP_SIGSETSIZE);
+		       cp_sigset_without_ours(sigmask, &m), CP_SIGSETSIZE);
 }
 
 int cp_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
@@ -94,7 +105,10 @@ int cp_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
 
 int cp_sigsuspend(const sigset_t *mask)
 {
-	return CP_CALL(SYS_rt_sigsuspend, mask, CP_SIGSETSIZE, 0, 0, 0, 0);
+	uint64_t m;
+
+	return CP_CALL(SYS_rt_sigsuspend, cp_sigset_without_ours(mask, &m),
+		       CP_SIGSETSIZE, 0, 0, 0, 0);
 }
 
 /* pause() is sigsuspend with the mask in force (not every arch has
@@ -112,7 +126,10 @@ int cp_pause(void)
 int cp_sigtimedwait(const sigset_t *set, siginfo_t *info,
 		    const struct timespec *timeout)
 {
-	return CP_CALL(SYS_rt_sigtimedwait, set, info, timeout, CP_SIGSETSIZE, 0, 0);
+	uint64_t m;
+
+	return CP_CALL(SYS_rt_sigtimedwait, cp_sigset_without_ours(set, &m),
+		       info, timeout, CP_SIGSETSIZE, 0, 0);
 }
 
 int cp_sigwaitinfo(const sigset_t *set, siginfo_t *info)
@@ -156,6 +173,8 @@ int cp_io_uring_enter(unsigned int fd, unsigned int to_submit,
 		      unsigned int min_complete, unsigned int flags,
 		      const sigset_t *sig)
 {
+	uint64_t m;
+
 	return CP_CALL(SYS_io_uring_enter, fd, to_submit, min_complete, flags,
-		       sig, CP_SIGSETSIZE);
+		       cp_sigset_without_ours(sig, &m), CP_SIGSETSIZE);
 }

@@ -8,6 +8,7 @@
 #ifndef CP_ARCH_H
 #define CP_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -26,8 +27,14 @@ static inline uintptr_t cp_arch_sp(const ucontext_t *uc)
 	return (uintptr_t)uc->uc_mcontext.sp;
 }
 
+/* Where a saved context keeps the stack pointer and the PC (the kernel's
+ * struct ucontext and glibc's ucontext_t agree up to uc_mcontext's
+ * registers): lib/frame.c reads them in signal frames it finds. */
+#define CP_ARCH_UC_SP_OFF offsetof(ucontext_t, uc_mcontext.sp)
+#define CP_ARCH_UC_PC_OFF offsetof(ucontext_t, uc_mcontext.pc)
+
 /* Does the instruction at pc enter the kernel?  (`svc #0` is d4000001.)
- * Used only by the "pcsyscall" strategy, the seed's first idea. */
+ * Used only by the flawed "pcsyscall" strategy of the test build. */
 static inline int cp_arch_is_syscall_insn(uintptr_t pc)
 {
 	return *(const uint32_t *)pc == 0xd4000001u;

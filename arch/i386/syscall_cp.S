@@ -29,17 +29,27 @@
  * the pushes is not lost: `pending` was set before the signal was sent, so
  * the flag check at cp_window_begin sees it.
  *
+ * Then the call is published, within the routine: the enclosing call's
+ * record (struct cp_thread's `sp`, lib/cp_offsets.h) is pushed and %esp
+ * stored there; on the way out the pushed record is popped back.  A
+ * canceller signals only a thread whose record is set; the handler finds
+ * the signal frame of a handler that runs on top of the call by that %esp
+ * (lib/frame.c), and reads the pushed word to walk back to an enclosing
+ * call.  From the record's push to its pop the CFA is %esp+24.
+ *
  * Register map (cdecl call -> Linux int $0x80), offsets after the pushes:
- *   20(%esp) pending -> %eax, flag read once, before the syscall
- *   24(%esp) nr      -> %eax
- *   28(%esp) a1      -> %ebx
- *   32(%esp) a2      -> %ecx
- *   36(%esp) a3      -> %edx
- *   40(%esp) a4      -> %esi
- *   44(%esp) a5      -> %edi
- *   48(%esp) a6      -> %ebp
+ *   24(%esp) pending -> %eax, flag read once, before the syscall; %ecx
+ *                       after it, to pop the record back
+ *   28(%esp) nr      -> %eax
+ *   32(%esp) a1      -> %ebx
+ *   36(%esp) a2      -> %ecx
+ *   40(%esp) a3      -> %edx
+ *   44(%esp) a4      -> %esi
+ *   48(%esp) a5      -> %edi
+ *   52(%esp) a6      -> %ebp
  * The result (or -errno) is in %eax; `int $0x80` clobbers nothing else.
  */
+#include "cp_offsets.h"
 	.text
 	.globl	cp_syscall_asm
 	.hidden	cp_syscall_asm
@@ -90,30 +100,39 @@ cp_syscall_asm:
 	.cfi_startproc
 	cp_push_callee_saved
 	movl	20(%esp), %eax
+	pushl	CP_OFF_SP(%eax)
+	.cfi_adjust_cfa_offset 4
+	movl	%esp, CP_OFF_SP(%eax)
 cp_window_begin:
 	/* A request that arrived before this load is acted on here; one that
 	 * arrives after it is delivered as a signal whose handler sees a PC
-	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
-	cmpl	$0, (%eax)
+	 * inside the window (the canceller saw `sp` set, see lib/cancel.c). */
+	cmpl	$0, CP_OFF_PENDING(%eax)
 	jne	cp_window_landing
-	movl	24(%esp), %eax
-	movl	28(%esp), %ebx
-	movl	32(%esp), %ecx
-	movl	36(%esp), %edx
-	movl	40(%esp), %esi
-	movl	44(%esp), %edi
-	movl	48(%esp), %ebp
+	movl	28(%esp), %eax
+	movl	32(%esp), %ebx
+	movl	36(%esp), %ecx
+	movl	40(%esp), %edx
+	movl	44(%esp), %esi
+	movl	48(%esp), %edi
+	movl	52(%esp), %ebp
 	int	$0x80
 cp_window_end:
 	.cfi_remember_state
+	movl	24(%esp), %ecx
+	popl	CP_OFF_SP(%ecx)
+	.cfi_adjust_cfa_offset -4
 	cp_pop_callee_saved
 	ret
 	.cfi_restore_state
 cp_window_landing:
-	/* Reached from any PC of the window, all with the frame above.  Undo
-	 * the pushes, then tail-call cp_act() (hidden: a direct jump, no PLT,
-	 * no GOT register needed); it never returns, and its return address is
-	 * our caller's, which the unwinder walks on to. */
+	/* Reached from any PC of the window, all with the frame above.  Drop
+	 * the pushed record (cp_act clears it) and undo the pushes, then
+	 * tail-call cp_act() (hidden: a direct jump, no PLT, no GOT register
+	 * needed); it never returns, and its return address is our caller's,
+	 * which the unwinder walks on to. */
+	addl	$4, %esp
+	.cfi_adjust_cfa_offset -4
 	cp_pop_callee_saved
 	jmp	cp_act
 cp_routine_end:

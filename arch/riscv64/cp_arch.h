@@ -8,6 +8,7 @@
 #ifndef CP_ARCH_H
 #define CP_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
 
@@ -25,6 +26,12 @@ static inline uintptr_t cp_arch_sp(const ucontext_t *uc)
 {
 	return (uintptr_t)uc->uc_mcontext.__gregs[REG_SP];
 }
+
+/* Where a saved context keeps the stack pointer and the PC (the kernel's
+ * struct ucontext and glibc's ucontext_t agree up to uc_mcontext's
+ * registers): lib/frame.c reads them in signal frames it finds. */
+#define CP_ARCH_UC_SP_OFF offsetof(ucontext_t, uc_mcontext.__gregs[REG_SP])
+#define CP_ARCH_UC_PC_OFF offsetof(ucontext_t, uc_mcontext.__gregs[REG_PC])
 
 /* Does the instruction at pc enter the kernel?  (`ecall` is 00000073.)
  * Read in halves: with compressed code the PC is only 2-aligned and a

@@ -19,10 +19,17 @@
  * %rax holds a result (an fd, a byte count, or -EINTR) that must reach the
  * caller, so the handler leaves the decision to the C wrapper.
  *
- * Nothing is pushed inside the routine, so the CFA is %rsp+8 at every
- * instruction and the default CFI is exact; cp_window_landing can thus be
- * reached by redirecting the PC from any point of the window and the
- * unwinder still finds the caller.
+ * The call is published within the routine itself, so that every PC at
+ * which the thread counts as "inside" lies in [cp_syscall_asm,
+ * cp_routine_end): on entry the routine pushes the enclosing call's record
+ * (struct cp_thread's `sp`, lib/cp_offsets.h) and stores its own %rsp
+ * there; on the way out it pops the enclosing record back.  A canceller
+ * signals only a thread whose record is set; the handler finds the signal
+ * frame of a handler that runs on top of the call by that %rsp
+ * (lib/frame.c), and reads the pushed word to walk back to an enclosing
+ * call.  Between the push and the pop the CFA is %rsp+16 at every
+ * instruction, so cp_window_landing can be reached by redirecting the PC
+ * from any point of the window and the unwinder still finds the caller.
  *
  * Two entries, one window:
  *   cp_syscall_asm   SysV C convention (slow paths, other callers);
@@ -44,9 +51,13 @@
  *   8(%rsp)  a5   -> %r8
  *   16(%rsp) a6   -> %r9
  * cp_window_call takes exactly the right-hand column (%r11 already an
- * offset).  `syscall` clobbers
- * %rcx and %r11; the result (or -errno) is in %rax.
+ * offset).  `syscall` clobbers %rcx and %r11; the result (or -errno) is in
+ * %rax.  `pending` is always the calling thread's own flag (cp_self), so
+ * after the syscall %r11 is reloaded as cp_self's offset from the thread
+ * pointer.
  */
+#include "cp_offsets.h"
+
 	.text
 	.globl	cp_syscall_asm
 	.hidden	cp_syscall_asm
@@ -74,20 +85,31 @@ cp_syscall_asm:
 	mov	8(%rsp), %r8
 	mov	16(%rsp), %r9
 cp_window_call:
+	pushq	%fs:CP_OFF_SP(%r11)
+	.cfi_adjust_cfa_offset 8
+	movq	%rsp, %fs:CP_OFF_SP(%r11)
 cp_window_begin:
 	/* A request that arrived before this load is acted on here; one that
 	 * arrives after it is delivered as a signal whose handler sees a PC
-	 * inside the window (the canceller saw in_cp set, see lib/cancel.c). */
-	cmpl	$0, %fs:(%r11)
+	 * inside the window (the canceller saw `sp` set, see lib/cancel.c). */
+	cmpl	$0, %fs:CP_OFF_PENDING(%r11)
 	jne	cp_window_landing
 	syscall
 cp_window_end:
+	movq	cp_self@gottpoff(%rip), %r11
+	popq	%fs:CP_OFF_SP(%r11)
+	.cfi_adjust_cfa_offset -8
 	ret
 cp_window_landing:
-	/* Tail call: cp_act() never returns; its frame's return address is
-	 * our caller's, which the unwinder walks on to.  The stack may be
-	 * misaligned here (the inline-asm caller does not align it for a
-	 * call), which is why cp_act realigns (CP_ARCH_REALIGN). */
+	/* Reached from the window, with the enclosing record still pushed:
+	 * drop it (cp_act clears the record), then tail-call cp_act(), which
+	 * never returns; its frame's return address is our caller's, which
+	 * the unwinder walks on to.  The stack may be misaligned here (the
+	 * inline-asm caller does not align it for a call), which is why
+	 * cp_act realigns (CP_ARCH_REALIGN). */
+	.cfi_adjust_cfa_offset 8
+	leaq	8(%rsp), %rsp
+	.cfi_adjust_cfa_offset -8
 	jmp	cp_act
 cp_routine_end:
 	.cfi_endproc

@@ -9,10 +9,10 @@
  * that routine, sends a signal.  The signal handler looks at the PC of the
  * interrupted context: inside [begin, end) means the kernel has not
  * completed the syscall (it was never entered, or it is being restarted),
- * so the cancellation is acted on; anywhere else means "defer", and the
- * request is re-raised with the signal kept blocked so that it fires again
- * when an unrelated handler that sat on top of the cancellation point
- * returns.
+ * so the cancellation is acted on; anywhere else means "defer".  A request
+ * that lands while an unrelated handler runs on top of a cancellation point
+ * acts when that handler returns to it; a handler that leaves by siglongjmp
+ * abandons the call and leaves nothing of libcp's behind.
  *
  * Threads are plain pthread_create() threads; no registration is needed.
  * Acting on a cancellation calls pthread_exit(PTHREAD_CANCELED) from normal
@@ -47,10 +47,17 @@ extern "C" {
 
 /* Request cancellation of thread t (PTHREAD_CANCEL_* semantics: acted on
  * at t's next cp_ cancellation point while enabled, or at once when t's
- * type is asynchronous).  Returns 0 or an errno value, like pthread_cancel.
+ * type is asynchronous).  Returns 0 or an errno value, like pthread_cancel;
+ * async-cancel-safe, as POSIX requires of pthread_cancel.  EAGAIN: the
+ * request is made, but the signal that interrupts a blocked t could not be
+ * queued (the real-time signal queue is at RLIMIT_SIGPENDING, and the
+ * kernel then refuses every signal to another thread); t acts at its next
+ * cancellation point, and calling cp_cancel(t) again sends the signal.
  * As with pthread_cancel, t must not have been joined or detached-and-
- * exited: its thread-local state is written directly.  The cancel signal
- * must not be blocked in t while it waits in a cancellation point. */
+ * exited: its thread-local state is written directly.  libcp keeps its
+ * own signal unblocked wherever it matters: a thread that inherited it
+ * blocked unblocks it at its first cp_ call, and signal sets passed to cp_
+ * calls never hold it. */
 int cp_cancel(pthread_t t);
 
 /* A cancellation point that does nothing else. */
@@ -143,38 +150,25 @@ int cp_io_uring_enter(unsigned int fd, unsigned int to_submit,
 		      const sigset_t *sig);
 
 /*
- * Strategies: how the library behaves when the cancel signal arrives.  One
- * per process, chosen by the CP_STRATEGY environment variable or by
- * cp_set_strategy() before the first cancellation request.
+ * Strategies: how the library behaves when a request lands while another
+ * handler runs on top of a cancellation point that will block again once
+ * that handler returns.  One per process, chosen by the CP_STRATEGY
+ * environment variable or by cp_set_strategy() before the first request.
  *
- *  "reraise"  (default) the new approach: PC-range check; a request that
- *             lands while another handler runs on top of a cancellation
- *             point is re-raised with the cancel signal kept blocked, so it
- *             is taken again when that handler returns.
- *  "timer"    the new approach; a declined request arms a per-thread
- *             timer that re-sends the signal every millisecond until the
- *             request acts (the seed's option 1).  Costs ticks (and EINTR
- *             for non-restarting calls) in the handler that caused the
- *             decline.
- *  "noretry"  the new approach without any retry: a declined request is
- *             only seen at the next cancellation point.  Expected to lose a
- *             cancellation that lands while a handler interrupts a blocked
- *             call (nested-handler-not-lost).
- *  "async"    classic glibc <= 2.40: asynchronous cancellation is switched
- *             on around the syscall.  Expected to leak the result of a
- *             completed syscall (leak-after-return) and to cancel inside
- *             handlers that interrupt a cancellation point.
- *  "pcsyscall" the seed's first idea: an "inside a cancellation point" flag,
- *             and the handler acts (from inside the handler) only when the
- *             interrupted PC is on a syscall instruction.  Expected to lose
- *             a request that lands after the inline check but before the
- *             syscall instruction (the call then blocks), and to make a
- *             non-cancellable syscall inside a handler that interrupted a
- *             cancellation point cancellable (nested-handler-not-lost
- *             catches it acting inside the handler).
+ *  "reraise"  (default) the signal is sent again, kept blocked until that
+ *             handler returns (sigreturn restores the cancellation point's
+ *             mask), and then acts.
+ *  "timer"    a per-thread timer re-sends it every millisecond until it
+ *             acts (costs ticks, and EINTR for non-restarting calls in the
+ *             handler that caused the decline).
  *
- * cp_set_strategy returns 0, EINVAL for an unknown name, or EBUSY once a
- * cancellation has been requested in this process.
+ * The installed library has these two.  cancelstorm's test build also has
+ * three deliberately flawed designs (noretry, async, pcsyscall), so its
+ * suite can show that it catches them; the installed library refuses their
+ * names (EINVAL here; a one-line message and exit status 2 for CP_STRATEGY).
+ *
+ * cp_set_strategy returns 0, EINVAL for a name this library does not
+ * offer, or EBUSY once a cancellation has been requested in this process.
  */
 int cp_set_strategy(const char *name);
 const char *cp_strategy(void);

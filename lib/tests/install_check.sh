@@ -22,6 +22,21 @@ cc "$tmp/t.c" $(pkg-config --cflags --libs libcp) -Wl,-rpath,"$libdir" -o "$tmp/
 "$tmp/shared"
 cc "$tmp/t.c" $(pkg-config --cflags libcp) "$libdir/libcp.a" -pthread -o "$tmp/static"
 "$tmp/static"
+# The installed library offers the correct strategies only: a flawed one
+# named in the environment is refused with a one-line reason (exit 2),
+# never obeyed.
+for bin in shared static; do
+	for flawed in async pcsyscall noretry; do
+		if msg=$(CP_STRATEGY=$flawed "$tmp/$bin" 2>&1); then
+			echo "FAIL: $bin: CP_STRATEGY=$flawed accepted by the installed libcp"
+			exit 1
+		fi
+		case $msg in
+		*"deliberately flawed"*) ;;
+		*) echo "FAIL: $bin: CP_STRATEGY=$flawed refused without saying why: $msg"; exit 1 ;;
+		esac
+	done
+done
 exported=$(nm -D --defined-only "$libdir/libcp.so" | awk '$2 ~ /[TDBW]/ {sub(/@.*/, "", $3); print $3}' | sort)
 declared=$(grep -o 'cp_[a-z0-9_]*(' "$src/lib/include/cp.h" | tr -d '(' | sort -u)
 [ "$exported" = "$declared" ] || {
@@ -31,4 +46,4 @@ declared=$(grep -o 'cp_[a-z0-9_]*(' "$src/lib/include/cp.h" | tr -d '(' | sort -
 }
 unversioned=$(objdump -T "$libdir/libcp.so" | awk '/ cp_/ && !/LIBCP_1.0/' | wc -l)
 [ "$unversioned" -eq 0 ] || { echo "FAIL: $unversioned cp_ symbols outside LIBCP_1.0"; exit 1; }
-echo "PASS: installed, built via pkg-config (shared and static), $(echo "$exported" | wc -l) symbols exported, all LIBCP_1.0"
+echo "PASS: installed, built via pkg-config (shared and static), $(echo "$exported" | wc -l) symbols exported, all LIBCP_1.0; flawed strategies refused"
