@@ -155,11 +155,16 @@ CP_HIDDEN void cp_thread_intro(struct cp_thread *t);
  * blocked in this thread's mask is let through (cp_release_held). */
 CP_HIDDEN void cp_release_held(struct cp_thread *t);
 
-/* The signal frame of a handler running on top of the innermost
- * cancellable call, searched from stack address `from` (frame.c), or NULL
- * when the call was abandoned (the handler left it by siglongjmp). */
-CP_HIDDEN ucontext_t *cp_find_frame(const struct cp_thread *t, uintptr_t from,
-				    int from_on_altstack, const stack_t *alt);
+/* The signal frames of a handler running on top of the innermost
+ * cancellable call, searched from stack address `from` (frame.c): 0 when
+ * there is none (the call was abandoned: a handler left it by siglongjmp),
+ * else CP_FRAME_FOUND, with CP_FRAME_IN_WINDOW when the call may enter the
+ * kernel again once the handler returns.  With `patch`, those frames
+ * resume at the landing pad instead. */
+#define CP_FRAME_FOUND 1
+#define CP_FRAME_IN_WINDOW 2
+CP_HIDDEN int cp_frames(const struct cp_thread *t, uintptr_t from,
+			int from_on_altstack, const stack_t *alt, int patch);
 
 /* Forget a cancellable call that was abandoned (cp_find_frame found no
  * frame from `from`): sp back to the innermost call still alive, or 0 and

@@ -15,11 +15,17 @@
  *
  * So: a handler runs on top of the call exactly when such a frame lies
  * between the interrupted stack pointer and `sp` (or, for a context on the
- * alternate stack, between it and that stack's top).  The search keeps the
- * highest match: a copy of the context that the handler itself made (in
- * its own frame, which lies below the kernel's) is never taken for it.  A
- * frame left by an earlier handler on top of the same call was overwritten
- * by the current one, which the kernel put at the same place.
+ * alternate stack, between it and that stack's top).  The search cannot
+ * pick "the" frame, though: older frames of the same shape survive in
+ * memory the kernel did not rewrite, a previous thread's on a reused
+ * stack at the same depth, or one inside the live frame's own extended
+ * state area, which XSAVE writes only in part (seen on i386: a stale frame
+ * 620 bytes above the live one, its PC on the landing pad, while the live
+ * one sat on the syscall instruction).  So it answers for all of them: no
+ * frame at all means the call was abandoned; a frame whose PC is in the
+ * window means the call may enter the kernel again and needs a retry (a
+ * retry that a stale frame caused is harmless: it is taken, and judged by
+ * the PC, once the handler returns).
  *
  * The memory searched is read through process_vm_readv on our own
  * process, never dereferenced: after an escape to another stack (a
@@ -65,12 +71,26 @@ static int cp_on_stack(uintptr_t a, const stack_t *alt)
 	return !(alt->ss_flags & SS_DISABLE) && a >= lo && a - lo < alt->ss_size;
 }
 
-/* A signal frame whose saved context has this stack pointer and a PC in
- * the routine, within [lo, hi): its ucontext, or NULL. */
-static ucontext_t *cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp)
+/* Rewrite the saved PC at `at` (a frame's) to the landing pad. */
+static void cp_poke_landing(uintptr_t at)
 {
-	uintptr_t words[32], found = 0;
+	uintptr_t pc = (uintptr_t)cp_window_landing;
+	struct iovec local = { &pc, sizeof pc }, remote = { (void *)at, sizeof pc };
+	long pid = cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+
+	cp_arch_syscall6(SYS_process_vm_writev, pid, (long)&local, 1,
+			 (long)&remote, 1, 0);
+}
+
+/* Every signal frame in [lo, hi) whose saved context has this stack
+ * pointer and a PC in the routine: CP_FRAME_FOUND, and CP_FRAME_IN_WINDOW
+ * when one has its PC in the window (with `patch`, those PCs are moved to
+ * the landing pad). */
+static int cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp, int patch)
+{
+	uintptr_t words[32];
 	uintptr_t a = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
+	int found = 0;
 
 	while (a < hi) {
 		size_t want = hi - a < sizeof words ? hi - a : sizeof words;
@@ -80,33 +100,39 @@ static ucontext_t *cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp)
 			uintptr_t u = a + i * sizeof(uintptr_t) - CP_ARCH_UC_SP_OFF;
 			uintptr_t pc;
 
-			if (words[i] == sp &&
-			    u + CP_ARCH_UC_PC_OFF + sizeof pc <= hi &&
-			    cp_peek(&pc, u + CP_ARCH_UC_PC_OFF, sizeof pc) == sizeof pc &&
-			    cp_pc_in_routine(pc))
-				found = u;
+			if (words[i] != sp ||
+			    cp_peek(&pc, u + CP_ARCH_UC_PC_OFF, sizeof pc) != sizeof pc ||
+			    !cp_pc_in_routine(pc))
+				continue;
+			found |= CP_FRAME_FOUND;
+			if (!cp_pc_in_window(pc))
+				continue;
+			found |= CP_FRAME_IN_WINDOW;
+			if (patch)
+				cp_poke_landing(u + CP_ARCH_UC_PC_OFF);
 		}
 		if (got * sizeof(uintptr_t) < want)
 			break;
 		a += want;
 	}
-	return (ucontext_t *)found;
+	return found;
 }
 
-ucontext_t *cp_find_frame(const struct cp_thread *t, uintptr_t from,
-			  int from_on_altstack, const stack_t *alt)
+int cp_frames(const struct cp_thread *t, uintptr_t from, int from_on_altstack,
+	      const stack_t *alt, int patch)
 {
 	uintptr_t sp = t->sp;
 
 	/* A context on the alternate stack above a call made elsewhere: the
 	 * frame, if any, is on that stack, whose top bounds the search. */
 	if (from_on_altstack && !cp_on_stack(sp, alt))
-		return cp_scan(from, (uintptr_t)alt->ss_sp + alt->ss_size, sp);
+		return cp_scan(from, (uintptr_t)alt->ss_sp + alt->ss_size, sp,
+			       patch);
 	/* Same stack: a live frame lies between the context and the call.  A
 	 * context above the call (the stack grows down) has left it. */
 	if (from >= sp)
-		return NULL;
-	return cp_scan(from, sp, sp);
+		return 0;
+	return cp_scan(from, sp, sp, patch);
 }
 
 /* The routine keeps the enclosing call's `sp` on its own stack, at the
@@ -125,7 +151,7 @@ void cp_abandoned(struct cp_thread *t, uintptr_t from, int from_on_altstack,
 		if (cp_peek(&up, sp, sizeof up) != sizeof up || up <= sp)
 			break;
 		t->sp = up;
-		if (cp_find_frame(t, from, from_on_altstack, alt))
+		if (cp_frames(t, from, from_on_altstack, alt, 0))
 			return;
 	}
 	t->sp = 0;

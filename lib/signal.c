@@ -122,14 +122,11 @@ static int cp_flawed_decision(struct cp_thread *t, ucontext_t *uc)
 #define cp_flawed_decision(t, uc) 0
 #endif
 
-/* A handler runs on top of the call and will return to it: if the call
- * will enter the kernel again (the saved PC is in the window), make sure
- * the request acts then. */
-static void cp_retry(struct cp_thread *t, ucontext_t *uc, ucontext_t *frame,
-		     int held)
+/* A handler runs on top of the call, which may enter the kernel again
+ * once the handler returns: make sure the request acts then. */
+static void cp_retry(struct cp_thread *t, ucontext_t *uc, int held,
+		     uintptr_t from, int on_alt)
 {
-	if (!cp_pc_in_window(cp_arch_pc(frame)))
-		return;   /* it completed: the wrapper sees the request */
 	if (cp_mode_is(timer)) {
 		if (cp_retry_start(t) == 0)
 			return;
@@ -141,8 +138,10 @@ static void cp_retry(struct cp_thread *t, ucontext_t *uc, ucontext_t *frame,
 		 * the handler still runs: the handler unblocked it, or is
 		 * leaving by siglongjmp (which restores its saved mask).  No
 		 * second blocking re-raise: it would stay blocked in the mask
-		 * the siglongjmp installs. */
-		cp_arch_set_pc(frame, (uintptr_t)cp_window_landing);
+		 * the siglongjmp installs.  The handler's frame resumes at the
+		 * landing pad instead (a frame being abandoned is harmless to
+		 * change). */
+		cp_frames(t, from, on_alt, &uc->uc_stack, 1);
 		return;
 	}
 	cp_reraise_blocked(t, uc);
@@ -150,9 +149,8 @@ static void cp_retry(struct cp_thread *t, ucontext_t *uc, ucontext_t *frame,
 
 static void cp_decide(struct cp_thread *t, ucontext_t *uc, int held)
 {
-	uintptr_t pc = cp_arch_pc(uc);
-	ucontext_t *frame;
-	int on_alt;
+	uintptr_t pc = cp_arch_pc(uc), from = cp_arch_sp(uc);
+	int on_alt = uc->uc_stack.ss_flags & SS_ONSTACK, frames;
 
 	if (cp_pc_in_window(pc)) {
 		cp_arch_set_pc(uc, (uintptr_t)cp_window_landing);
@@ -163,13 +161,12 @@ static void cp_decide(struct cp_thread *t, ucontext_t *uc, int held)
 			cp_retry_stop(t);   /* ticks are only for a call below a handler */
 		return;
 	}
-	on_alt = uc->uc_stack.ss_flags & SS_ONSTACK;
-	frame = cp_find_frame(t, cp_arch_sp(uc), on_alt, &uc->uc_stack);
-	if (!frame) {
-		cp_abandoned(t, cp_arch_sp(uc), on_alt, &uc->uc_stack);
-		return;
-	}
-	cp_retry(t, uc, frame, held);
+	frames = cp_frames(t, from, on_alt, &uc->uc_stack, 0);
+	if (!frames)
+		cp_abandoned(t, from, on_alt, &uc->uc_stack);
+	else if (frames & CP_FRAME_IN_WINDOW)
+		cp_retry(t, uc, held, from, on_alt);
+	/* else the call completed: the wrapper sees the request after it */
 }
 
 static void cp_on_signal(int sig, siginfo_t *si, void *ctx)

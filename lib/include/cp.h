@@ -45,6 +45,22 @@ extern "C" {
 /* libcp is built with hidden visibility: exactly these are exported. */
 #pragma GCC visibility push(default)
 
+/* A 32-bit program built with 64-bit file offsets (_FILE_OFFSET_BITS=64)
+ * or 64-bit times (_TIME_BITS=64, glibc >= 2.34) has its own off_t,
+ * time_t, struct timespec, timeval and rusage: its calls reach the entry
+ * points made for those types (cp_pread64, cp_nanosleep_time64, ...),
+ * under the same names here.  On 64-bit arches nothing changes. */
+#if defined(__USE_FILE_OFFSET64) && defined(__WORDSIZE) && __WORDSIZE == 32
+#define CP_ABI_OFF64(name) __asm__(#name "64")
+#else
+#define CP_ABI_OFF64(name)
+#endif
+#if defined(__USE_TIME_BITS64) && defined(__TIMESIZE) && __TIMESIZE == 32
+#define CP_ABI_TIME64(name) __asm__(#name "_time64")
+#else
+#define CP_ABI_TIME64(name)
+#endif
+
 /* Request cancellation of thread t (PTHREAD_CANCEL_* semantics: acted on
  * at t's next cp_ cancellation point while enabled, or at once when t's
  * type is asynchronous).  Returns 0 or an errno value, like pthread_cancel;
@@ -76,8 +92,9 @@ long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 /* Cancellation points with libc signatures and errno conventions. */
 ssize_t cp_read(int fd, void *buf, size_t count);
 ssize_t cp_write(int fd, const void *buf, size_t count);
-int cp_open(const char *path, int flags, ...);
-int cp_openat(int dirfd, const char *path, int flags, ...);
+int cp_open(const char *path, int flags, ...) CP_ABI_OFF64(cp_open);
+int cp_openat(int dirfd, const char *path, int flags, ...)
+	CP_ABI_OFF64(cp_openat);
 /* close: Linux releases the descriptor even when close() reports EINTR, so
  * cp_close never acts on a cancellation after the syscall has run: it is a
  * cancellation point only before the kernel is entered.  If cp_close
@@ -86,22 +103,27 @@ int cp_close(int fd);
 int cp_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 ssize_t cp_recvmsg(int fd, struct msghdr *msg, int flags);
 int cp_poll(struct pollfd *fds, nfds_t nfds, int timeout);
-int cp_nanosleep(const struct timespec *req, struct timespec *rem);
+int cp_nanosleep(const struct timespec *req, struct timespec *rem)
+	CP_ABI_TIME64(cp_nanosleep);
 
 /* Files and descriptors.  cp_fcntl is a cancellation point only for
  * F_SETLKW and F_OFD_SETLKW; any other command is an ordinary call. */
 ssize_t cp_readv(int fd, const struct iovec *iov, int iovcnt);
 ssize_t cp_writev(int fd, const struct iovec *iov, int iovcnt);
-ssize_t cp_pread(int fd, void *buf, size_t count, off_t offset);
-ssize_t cp_pwrite(int fd, const void *buf, size_t count, off_t offset);
-ssize_t cp_preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset);
-ssize_t cp_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset);
-int cp_creat(const char *path, mode_t mode);
+ssize_t cp_pread(int fd, void *buf, size_t count, off_t offset)
+	CP_ABI_OFF64(cp_pread);
+ssize_t cp_pwrite(int fd, const void *buf, size_t count, off_t offset)
+	CP_ABI_OFF64(cp_pwrite);
+ssize_t cp_preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+	CP_ABI_OFF64(cp_preadv);
+ssize_t cp_pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+	CP_ABI_OFF64(cp_pwritev);
+int cp_creat(const char *path, mode_t mode) CP_ABI_OFF64(cp_creat);
 int cp_fsync(int fd);
 int cp_fdatasync(int fd);
 int cp_msync(void *addr, size_t length, int flags);
 int cp_tcdrain(int fd);
-int cp_fcntl(int fd, int cmd, ...);
+int cp_fcntl(int fd, int cmd, ...) CP_ABI_OFF64(cp_fcntl);
 
 /* Sockets.  (struct mmsghdr is declared by <sys/socket.h> only under
  * _GNU_SOURCE; the tag is enough here.) */
@@ -112,7 +134,7 @@ ssize_t cp_recv(int fd, void *buf, size_t len, int flags);
 ssize_t cp_recvfrom(int fd, void *buf, size_t len, int flags,
 		    struct sockaddr *src, socklen_t *srclen);
 int cp_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
-		struct timespec *timeout);
+		struct timespec *timeout) CP_ABI_TIME64(cp_recvmmsg);
 ssize_t cp_send(int fd, const void *buf, size_t len, int flags);
 ssize_t cp_sendto(int fd, const void *buf, size_t len, int flags,
 		  const struct sockaddr *dst, socklen_t dstlen);
@@ -123,26 +145,30 @@ int cp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
  * they do after any handler, SA_RESTART or not) acts instead.
  * cp_clock_nanosleep returns the error number, like clock_nanosleep. */
 int cp_ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
-	     const sigset_t *sigmask);
-int cp_select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout);
+	     const sigset_t *sigmask) CP_ABI_TIME64(cp_ppoll);
+int cp_select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *timeout)
+	CP_ABI_TIME64(cp_select);
 int cp_pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
-	       const struct timespec *timeout, const sigset_t *sigmask);
+	       const struct timespec *timeout, const sigset_t *sigmask)
+	CP_ABI_TIME64(cp_pselect);
 int cp_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
 int cp_epoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 		   int timeout, const sigset_t *sigmask);
 int cp_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
-		       struct timespec *rem);
+		       struct timespec *rem) CP_ABI_TIME64(cp_clock_nanosleep);
 int cp_pause(void);
 int cp_sigsuspend(const sigset_t *mask);
 int cp_sigtimedwait(const sigset_t *set, siginfo_t *info,
-		    const struct timespec *timeout);
+		    const struct timespec *timeout) CP_ABI_TIME64(cp_sigtimedwait);
 int cp_sigwaitinfo(const sigset_t *set, siginfo_t *info);
-pid_t cp_wait4(pid_t pid, int *status, int options, struct rusage *ru);
+pid_t cp_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+	CP_ABI_TIME64(cp_wait4);
 pid_t cp_waitpid(pid_t pid, int *status, int options);
 int cp_waitid(idtype_t idtype, id_t id, siginfo_t *info, int options);
 /* A cancellation point for FUTEX_WAIT and FUTEX_WAIT_BITSET only. */
 long cp_futex(uint32_t *uaddr, int op, uint32_t val,
-	      const struct timespec *timeout, uint32_t *uaddr2, uint32_t val3);
+	      const struct timespec *timeout, uint32_t *uaddr2, uint32_t val3)
+	CP_ABI_TIME64(cp_futex);
 /* io_uring_enter(2): a submit-and-wait that submitted anything reports the
  * count (the cancellation is then deferred), never loses it. */
 int cp_io_uring_enter(unsigned int fd, unsigned int to_submit,
@@ -178,6 +204,8 @@ const char *cp_strategy(void);
  * of any other signal. */
 int cp_signal(void);
 
+#undef CP_ABI_OFF64
+#undef CP_ABI_TIME64
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

@@ -55,8 +55,11 @@ static bool blocked_in_read(pid_t tid)
 	std::snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
 	for (int i = 0; i < 50000; i++) {
 		if (FILE *f = std::fopen(path, "r")) {
+			/* The first field is the syscall number: this arch's
+			 * read (0 on x86_64, 3 on i386, 63 on aarch64). */
 			bool in_read = std::fgets(line, sizeof line, f) &&
-				       std::strncmp(line, "0 ", 2) == 0;
+				       std::atol(line) == SYS_read &&
+				       std::strchr(line, ' ');
 			std::fclose(f);
 			if (in_read)
 				return true;
