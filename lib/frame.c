@@ -37,6 +37,7 @@
 #include "cp_internal.h"
 #include "cp_arch.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/syscall.h>
@@ -52,16 +53,37 @@ int cp_pc_in_routine(uintptr_t pc)
 	return pc >= (uintptr_t)cp_syscall_asm && pc < (uintptr_t)cp_routine_end;
 }
 
+/* Set when process_vm_readv/writev are not available here (a seccomp
+ * sandbox that denies them, a kernel without them): memory is then read
+ * and written directly, which a range crossing a guard page would turn
+ * into a fault, but which keeps a handler on top of a call from being
+ * taken for an abandoned call (and its request lost). */
+static int cp_vm_denied;
+
+static long cp_vm_copy(long nr, void *buf, uintptr_t at, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)at, len };
+	long pid = cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	long n = cp_arch_syscall6(nr, pid, (long)&local, 1, (long)&remote, 1, 0);
+
+	if (n == -ENOSYS || n == -EPERM || n == -EACCES)
+		__atomic_store_n(&cp_vm_denied, 1, __ATOMIC_RELAXED);
+	return n;
+}
+
 /* Copy len bytes at address `at` of this process into buf; returns how
  * many could be read (0 at an unreadable address). */
 static size_t cp_peek(void *buf, uintptr_t at, size_t len)
 {
-	struct iovec local = { buf, len }, remote = { (void *)at, len };
-	long pid = cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	long n = cp_arch_syscall6(SYS_process_vm_readv, pid, (long)&local, 1,
-				  (long)&remote, 1, 0);
+	long n;
 
-	return n > 0 ? (size_t)n : 0;
+	if (!__atomic_load_n(&cp_vm_denied, __ATOMIC_RELAXED)) {
+		n = cp_vm_copy(SYS_process_vm_readv, buf, at, len);
+		if (!__atomic_load_n(&cp_vm_denied, __ATOMIC_RELAXED))
+			return n > 0 ? (size_t)n : 0;
+	}
+	__builtin_memcpy(buf, (const void *)at, len);
+	return len;
 }
 
 static int cp_on_stack(uintptr_t a, const stack_t *alt)
@@ -75,11 +97,10 @@ static int cp_on_stack(uintptr_t a, const stack_t *alt)
 static void cp_poke_landing(uintptr_t at)
 {
 	uintptr_t pc = (uintptr_t)cp_window_landing;
-	struct iovec local = { &pc, sizeof pc }, remote = { (void *)at, sizeof pc };
-	long pid = cp_arch_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 
-	cp_arch_syscall6(SYS_process_vm_writev, pid, (long)&local, 1,
-			 (long)&remote, 1, 0);
+	if (__atomic_load_n(&cp_vm_denied, __ATOMIC_RELAXED) ||
+	    cp_vm_copy(SYS_process_vm_writev, &pc, at, sizeof pc) != sizeof pc)
+		*(uintptr_t *)at = pc;
 }
 
 /* Every signal frame in [lo, hi) whose saved context has this stack

@@ -234,11 +234,15 @@ static void cp_install_handler(void)
 		       strerror(errno));
 }
 
-/* A child of fork() has only the forking thread and no pending signals:
- * a cancel signal that was in flight to it never arrives there. */
+/* A child of fork() has only the forking thread, no pending signals and
+ * no POSIX timers: a cancel signal that was in flight to it never arrives
+ * there, a held re-raise is not pending there, and the retry timer's id
+ * names nothing. */
 static void cp_atfork_child(void)
 {
 	cp_self.sig_in_flight = 0;
+	cp_self.reraise_held = 0;
+	cp_self.retry_armed = 0;
 }
 
 static void cp_init_once(void)

@@ -491,6 +491,61 @@ START_TEST(no_signal_reaches_ordinary_code)
 }
 END_TEST
 
+/* ---- a sandbox that denies process_vm_readv ------------------------- */
+
+/* A seccomp policy of the program's (here: in the target thread) makes
+ * process_vm_readv/writev fail with EPERM.  A request that lands while a
+ * handler runs on top of the target's blocked read must still act once
+ * the handler returns. */
+static volatile int sandboxed;
+
+static void body_sandboxed_read(struct unit_target *t)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	char c;
+
+	sandboxed = ctx && !seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+					     SCMP_SYS(process_vm_readv), 0) &&
+		    !seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(process_vm_writev), 0) &&
+		    !seccomp_load(ctx) ? 1 : -1;
+	if (ctx)
+		seccomp_release(ctx);
+	t->result = cp_read(pipefd[0], &c, 1);
+	t->returned = 1;
+}
+
+START_TEST(sandboxed_handler_on_top_not_lost)
+{
+	struct unit_target t = { 0 };
+	struct sigaction sa;
+	char diag[512];
+	void *ret = NULL;
+
+	hold_reset();
+	sandboxed = 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = hold_handler;
+	sa.sa_flags = SA_RESTART;
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	unit_start(&t, body_sandboxed_read);
+	unit_wait_in_syscall(&t, SYS_read);
+	ck_assert_msg(sandboxed > 0, "could not install the seccomp filter");
+	pthread_kill(t.th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&hold.entered, UNIT_WAIT_MS));
+	ck_assert_int_eq(cp_cancel(t.th), 0);
+	ck_assert(unit_wait_sig_settled(&t, cp_signal()));
+	flag_set(&hold.release);
+	if (join_bounded(t.th, &ret, UNIT_WAIT_MS)) {
+		task_diagnose(t.tid, diag, sizeof diag);
+		ck_abort_msg("with process_vm_readv denied, the request that "
+			     "landed in the handler was lost: %s", diag);
+	}
+	ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+	ck_assert_int_eq(t.returned, 0);
+}
+END_TEST
+
 Suite *unit_suite_request(void)
 {
 	Suite *s = suite_create("request");
@@ -503,6 +558,7 @@ Suite *unit_suite_request(void)
 	tcase_add_test(tc, canceller_cancelled_mid_request);
 	tcase_add_test(tc, membarrier_failure_is_not_ignored);
 	tcase_add_test(tc, no_signal_reaches_ordinary_code);
+	tcase_add_test(tc, sandboxed_handler_on_top_not_lost);
 	suite_add_tcase(s, tc);
 	return s;
 }
