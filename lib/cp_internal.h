@@ -275,16 +275,18 @@ static inline __attribute__((always_inline)) long
 cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
 	       long a5, long a6)
 {
-	struct cp_thread *t = &cp_self;
 	long r;
 
-	if (__builtin_expect(t->fast_off | cp_fast_off, 0)) {
+	/* cp_self's fields by name, not through a pointer: the TLS address
+	 * is never null, and UBSan's null check on a pointer to it reads the
+	 * flags of an instruction the linker may relax away (IE -> LE). */
+	if (__builtin_expect(cp_self.fast_off | cp_fast_off, 0)) {
 		const long a[6] = { a1, a2, a3, a4, a5, a6 };
 
 		return cp_call_slow(libc_conv, nr, a);
 	}
-	r = cp_arch_window_call(&t->pending, nr, a1, a2, a3, a4, a5, a6);
-	if (__builtin_expect(t->pending, 0))
+	r = cp_arch_window_call(&cp_self.pending, nr, a1, a2, a3, a4, a5, a6);
+	if (__builtin_expect(cp_self.pending, 0))
 		return cp_call_pending(r, nr, libc_conv);
 	return libc_conv ? cp_ret(r) : r;
 }
