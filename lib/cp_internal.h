@@ -86,23 +86,41 @@ CP_HIDDEN struct cp_thread *cp_thread_of(pthread_t t);
 /* Computes what cp_thread_of needs (cp_init runs it). */
 CP_HIDDEN void cp_tls_delta_init(void);
 
-/* How the cancel signal is handled: one mode per line of strategies.h
- * (CP_MODE_<name>), and whether it is a deliberately flawed design. */
-enum cp_mode {
-#define CP_STRATEGY(name, kind, what) CP_MODE_##name,
-#include "strategies.h"
-#undef CP_STRATEGY
+/* The strategies (strategies.h): how the handler judges the interrupted
+ * context (decide) and what becomes of a request declined because a
+ * handler runs on top of a cancellation point (retry). */
+enum cp_decide { CP_DECIDE_window, CP_DECIDE_pcsyscall, CP_DECIDE_async };
+enum cp_retry { CP_RETRY_reraise, CP_RETRY_timer, CP_RETRY_none };
+struct cp_strategy {
+	const char *name;
+	unsigned char flawed;   /* offered by the test build only */
+	unsigned char decide;   /* enum cp_decide */
+	unsigned char retry;    /* enum cp_retry */
 };
-#define CP_KIND_correct 0
-#define CP_KIND_flawed 1
-enum {
-#define CP_STRATEGY(name, kind, what) CP_FLAWED_##name = CP_KIND_##kind,
-#include "strategies.h"
-#undef CP_STRATEGY
-};
-extern enum cp_mode cp_mode CP_HIDDEN;
+/* The one in force (the table's first line until chosen otherwise). */
+extern const struct cp_strategy *cp_mode CP_HIDDEN;
 extern int cp_sig CP_HIDDEN;          /* the cancel signal number */
 extern int cp_cancel_used CP_HIDDEN;  /* a request was made: strategy fixed */
+/* What is wrong with a CP_STRATEGY value that cp_set_strategy refused:
+ * a message that lists the strategies this build has (strategy.c). */
+CP_HIDDEN const char *cp_strategy_error(const char *name);
+
+/* Does the strategy in force decide / retry this way?  Only flawed
+ * designs decide by pcsyscall or async, and they exist only in the test
+ * build (CP_TEST_STRATEGIES): in the installed library those answers are
+ * a constant 0, so their code is compiled out. */
+#ifdef CP_TEST_STRATEGIES
+#define CP_TEST_BUILD 1
+#else
+#define CP_TEST_BUILD 0
+#endif
+#define CP_DECIDE_ONLY_FLAWED_window 0
+#define CP_DECIDE_ONLY_FLAWED_pcsyscall 1
+#define CP_DECIDE_ONLY_FLAWED_async 1
+#define cp_decides(how) ((CP_TEST_BUILD || !CP_DECIDE_ONLY_FLAWED_##how) && \
+			 cp_mode->decide == CP_DECIDE_##how)
+#define cp_retries(how) (cp_mode->retry == CP_RETRY_##how)
+
 /* What is wrong with a CP_STRATEGY value that cp_set_strategy refused:
  * a message that lists the strategies this build has (strategy.c). */
 CP_HIDDEN const char *cp_strategy_error(const char *name);

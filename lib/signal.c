@@ -110,9 +110,9 @@ static int cp_from_canceller(const siginfo_t *si)
  * not run.  Returns 1 when the decision was taken. */
 static int cp_flawed_decision(struct cp_thread *t, ucontext_t *uc)
 {
-	if (cp_mode_is(async))
+	if (cp_decides(async))
 		return 1;
-	if (!cp_mode_is(pcsyscall))
+	if (!cp_decides(pcsyscall))
 		return 0;
 	if (t->sp && cp_arch_is_syscall_insn(cp_arch_pc(uc)))
 		cp_act_async(uc);
@@ -127,11 +127,11 @@ static int cp_flawed_decision(struct cp_thread *t, ucontext_t *uc)
 static void cp_retry(struct cp_thread *t, ucontext_t *uc, int held,
 		     uintptr_t from, int on_alt)
 {
-	if (cp_mode_is(timer)) {
+	if (cp_retries(timer)) {
 		if (cp_retry_start(t) == 0)
 			return;
-	} else if (!cp_mode_is(reraise)) {
-		return;   /* noretry: lost, by design */
+	} else if (!cp_retries(reraise)) {
+		return;   /* retry none: lost, by design */
 	}
 	if (held) {
 		/* A re-raise of ours was held, and our signal got through while

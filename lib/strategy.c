@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The first line of strategies.h is the default. */
-enum cp_mode cp_mode = (enum cp_mode)0;
 int cp_cancel_used;
 /* Nonzero until cp_init has run, so that the first call takes the slow
  * path, which initialises. */
@@ -17,7 +15,7 @@ int cp_fast_off = 1;
 
 void cp_fast_path_update(void)
 {
-	__atomic_store_n(&cp_fast_off, cp_mode_is(async) ||
+	__atomic_store_n(&cp_fast_off, cp_decides(async) ||
 			 !__atomic_load_n(&cp_have_membarrier, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
 }
@@ -27,15 +25,17 @@ void cp_fast_path_update(void)
  * (CP_TEST_STRATEGIES) offers.  The installed library cannot be switched
  * into a flawed design, by cp_set_strategy or by CP_STRATEGY in a
  * program's environment. */
-static const struct {
-	const char *name;
-	enum cp_mode mode;
-	int flawed;
-} cp_strategies[] = {
-#define CP_STRATEGY(name, kind, what) { #name, CP_MODE_##name, CP_KIND_##kind },
+#define CP_KIND_correct 0
+#define CP_KIND_flawed 1
+static const struct cp_strategy cp_strategies[] = {
+#define CP_STRATEGY(name, kind, decide, retry, what) \
+	{ #name, CP_KIND_##kind, CP_DECIDE_##decide, CP_RETRY_##retry },
 #include "strategies.h"
 #undef CP_STRATEGY
 };
+
+/* The first line is the default. */
+const struct cp_strategy *cp_mode = &cp_strategies[0];
 
 #define CP_N_STRATEGIES (sizeof cp_strategies / sizeof *cp_strategies)
 
@@ -51,9 +51,9 @@ int cp_set_strategy(const char *name)
 		if (!cp_offered(i) || strcmp(name, cp_strategies[i].name))
 			continue;
 		if (__atomic_load_n(&cp_cancel_used, __ATOMIC_RELAXED) &&
-		    cp_mode != cp_strategies[i].mode)
+		    cp_mode != &cp_strategies[i])
 			return EBUSY;
-		cp_mode = cp_strategies[i].mode;
+		cp_mode = &cp_strategies[i];
 		cp_fast_path_update();
 		return 0;
 	}
@@ -62,10 +62,7 @@ int cp_set_strategy(const char *name)
 
 const char *cp_strategy(void)
 {
-	for (size_t i = 0; i < CP_N_STRATEGIES; i++)
-		if (cp_strategies[i].mode == cp_mode)
-			return cp_strategies[i].name;
-	return "?";
+	return cp_mode->name;
 }
 
 /* "unknown CP_STRATEGY (use reraise, timer): ", naming what this build

@@ -121,7 +121,7 @@ long cp_syscall_slow(struct cp_thread *t, long nr, long a1, long a2, long a3,
 	if (t->disabled)
 		return cp_arch_syscall6(nr, a1, a2, a3, a4, a5, a6);
 #ifdef CP_TEST_STRATEGIES
-	if (cp_mode_is(async))
+	if (cp_decides(async))
 		return cp_syscall_async(t, nr, a1, a2, a3, a4, a5, a6);
 #endif
 	if (__atomic_load_n(&cp_fast_off, __ATOMIC_ACQUIRE))

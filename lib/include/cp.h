@@ -3,7 +3,7 @@
  * cp.h - libcp: race-free cancellable system calls for POSIX threads.
  *
  * libcp implements thread cancellation the "new approach" way (see
- * README.md, "Design"): a cancellation point is a small per-arch assembly
+ * docs/design.md): a cancellation point is a small per-arch assembly
  * routine whose code range [begin, end) ends right after the syscall
  * instruction.  cp_cancel() sets a flag and, when the target may be inside
  * that routine, sends a signal.  The signal handler looks at the PC of the
