@@ -111,8 +111,9 @@ static void storm_json_config(FILE *f)
 	storm_mixes_format(c, ops, sizeof ops, how, sizeof how);
 	fprintf(f, "\"duration_config_s\":%g,\"batch\":%u,\"stack_kib\":%u,"
 		"\"signals_pct\":%u,\"sample_s\":%g,\"ops_mix\":\"%s\","
-		"\"how_mix\":\"%s\",", c->duration_s, c->batch, c->stack_kib,
-		c->signals_pct, c->sample_s, ops, how);
+		"\"how_mix\":\"%s\",\"uring_ops\":%d,", c->duration_s, c->batch,
+		c->stack_kib, c->signals_pct, c->sample_s, ops, how,
+		STORM_URING_OPS);
 }
 
 static void storm_json_outcomes(FILE *f, const struct storm_result *r)

@@ -29,7 +29,7 @@ void op_poll(const struct backend *be, uint64_t *rng);
 void op_nanosleep(const struct backend *be, uint64_t *rng);
 void op_futex_wait(const struct backend *be, uint64_t *rng);
 void op_waitpid(const struct backend *be, uint64_t *rng);
-/* uring.c */
+/* uring.c: only where liburing is (ops.h, STORM_URING_OPS). */
 void op_uring_openat(const struct backend *be, uint64_t *rng);
 void op_uring_accept(const struct backend *be, uint64_t *rng);
 /* The rings and any completion still queued, at the end of the run. */

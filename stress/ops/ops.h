@@ -60,4 +60,13 @@ void storm_resources_close(void);
  * op gets this, so a merely missed request can still be acted on). */
 void storm_feed(unsigned rounds);
 
+/* The io_uring ops need liburing, which not every C library has a build
+ * of (Debian ships none for musl): without it the storm runs every other
+ * op, and its record says so ("uring_ops":0). */
+#if __has_include(<liburing.h>)
+#define STORM_URING_OPS 1
+#else
+#define STORM_URING_OPS 0
+#endif
+
 #endif

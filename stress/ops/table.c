@@ -76,10 +76,12 @@ const struct storm_op storm_ops[] = {
 	  .run = op_nanosleep },
 	{ .name = "futex-wait", .weight = 2, .run = op_futex_wait },
 	{ .name = "waitpid", .weight = 1, .run = op_waitpid },
+#if STORM_URING_OPS
 	{ .name = "uring-openat", .weight = 1, .leak_kind = "/dev/zero",
 	  .result_fd = 1, .run = op_uring_openat },
 	{ .name = "uring-accept", .weight = 1,
 	  .leak_kind = "socket:@cpstorm-u", .result_fd = 1,
 	  .run = op_uring_accept },
+#endif
 };
 const unsigned storm_nops = sizeof storm_ops / sizeof *storm_ops;

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "ops/op_fns.h"
 
+#if STORM_URING_OPS
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -173,3 +174,15 @@ void storm_uring_close_all(void)
 		rings[i].ready = 0;
 	}
 }
+#else
+
+/* No liburing: no rings, nothing to wait for or close. */
+void storm_ops_thread_end(void)
+{
+}
+
+void storm_uring_close_all(void)
+{
+}
+
+#endif
