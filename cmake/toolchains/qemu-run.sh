@@ -27,9 +27,11 @@
 # default cancel signal), so libcp's signal moves to 40 (CP_SIGNAL).
 set -u
 export CP_SIGNAL="${CP_SIGNAL:-40}"
-# /proc/<tid>/syscall shows the host's syscall numbers under qemu-user: a
-# program that waits for "blocked in read" that way cannot see it.
-export CP_PROC_SYSCALL_HOST=1
+# For the programs that must know: under qemu-user /proc/<tid>/syscall
+# shows the host's syscall numbers (a program that waits for "blocked in
+# read" that way cannot see it), and some syscalls are emulated loosely
+# (recvmmsg ignores its timeout).
+export CP_UNDER_QEMU_USER=1
 qemu=
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 	qemu="$qemu $1"

@@ -146,8 +146,19 @@ static void check_recvmmsg(void)
 	memset(&m, 0, sizeof m);
 	m.msg_hdr.msg_iov = &iov;
 	m.msg_hdr.msg_iovlen = 1;
+	/* A datagram waits, so a timeout that is not refused returns it at
+	 * once instead of sleeping. */
+	if (send(sv[1], "x", 1, 0) != 1) {
+		printf("ERROR: send: %s\n", strerror(errno));
+		exit(2);
+	}
 	r = cp_recvmmsg(sv[0], &m, 1, 0, &cut);
-	check(r == -1 && errno == EINVAL, "cp_recvmmsg with a 64-bit time", r, errno);
+	if (getenv("CP_UNDER_QEMU_USER"))
+		printf("not checked: cp_recvmmsg's timeout (qemu-user's recvmmsg "
+		       "ignores it)\n");
+	else
+		check(r == -1 && errno == EINVAL, "cp_recvmmsg with a 64-bit time",
+		      r, errno);
 	close(sv[0]);
 	close(sv[1]);
 }

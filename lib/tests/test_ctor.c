@@ -57,7 +57,7 @@ __attribute__((constructor)) static void cancel_before_libcp_init(void)
 	flag_wait(&started);
 	/* Under qemu-user /proc shows host syscall numbers (qemu-run.sh says
 	 * so): the request then goes out without the wait. */
-	if (!getenv("CP_PROC_SYSCALL_HOST") &&
+	if (!getenv("CP_UNDER_QEMU_USER") &&
 	    !wait_until(in_read, NULL, CTOR_WAIT_MS)) {
 		failure = "setup: the thread never blocked in read";
 		return;

@@ -86,7 +86,7 @@ static bool run(bool cancel_first)
 		/* Under qemu-user /proc shows host syscall numbers: the request
 		 * is then made without the wait (before or during the call;
 		 * either way the unwind goes through libcp's frames). */
-		if (!std::getenv("CP_PROC_SYSCALL_HOST") && !blocked_in_read(r.tid)) {
+		if (!std::getenv("CP_UNDER_QEMU_USER") && !blocked_in_read(r.tid)) {
 			std::puts("error: target never blocked in read");
 			std::exit(2);
 		}
