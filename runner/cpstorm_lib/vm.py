@@ -194,7 +194,7 @@ class Console:
                     if status.isdigit():
                         self.exit_status = int(status)
                         continue
-                if show:
+                if show and self.started:   # firmware and boot: the log
                     show.write(line + "\n")
                     show.flush()
 
