@@ -109,7 +109,7 @@ def run(repo, args, say, resolved, bdir):
     """Run the cells in a VM per kernel (kernels.Kernel, resolved before
     the build so a wrong name fails first); returns the exit status."""
     arch = args.arch or "x86_64"
-    per_kernel, statuses = [], []
+    per_kernel, statuses, records = [], [], []
     for kernel in resolved:
         stage = vm.stage_dir(bdir, kernel)
         step = vm.Step(guest_argv(repo, bdir, args, stage), repo,
@@ -117,40 +117,41 @@ def run(repo, args, say, resolved, bdir):
         out = vm.run(arch, kernel, repo, bdir, [step], stage, say,
                      show=sys.stderr, kernel_check=not args.no_kernel_check,
                      timeout_s=args.vm_timeout)
+        statuses.append(1 if out.status is None else out.status)
+        jsonl = os.path.join(stage, "run.jsonl")
+        per_kernel.append((kernel.name, out.kernel,
+                           [] if out.status is None else
+                           _cells(jsonl, kernel.name)))
         if out.status is None:
-            statuses.append(1)
-            per_kernel.append((kernel.name, "", []))
             continue
-        statuses.append(out.status)
-        per_kernel.append((kernel.name, out.kernel, _cells(
-            os.path.join(stage, "run.jsonl"), kernel.name)))
+        records.append((kernel.name, jsonl))
         say(f"cpstorm: vm: {kernel.name} (Linux {out.kernel}): run exit "
             f"{out.status}, {out.wall_s:.0f} s wall")
         if len(resolved) == 1:
             with open(step.stdout, errors="replace") as f:
                 sys.stdout.write(f.read())
-            vm.copy_out(os.path.join(stage, "run.jsonl"), args.json)
+            vm.copy_out(jsonl, args.json)
             vm.copy_out(os.path.join(stage, "run-junit.xml"), args.junit)
     if len(resolved) > 1:
-        cells, lines = _merged_table(per_kernel, args)
-        print("\n".join(lines), flush=True)
+        print("\n".join(_merged_table(per_kernel, args)[1]), flush=True)
         if args.json:
-            with open(args.json, "w") as f:
-                for name, _, got in per_kernel:
-                    for src in (os.path.join(vm.stage_dir(bdir, k),
-                                             "run.jsonl")
-                                for k in resolved if k.name == name):
-                        if os.path.exists(src):
-                            with open(src) as part:
-                                for line in part:
-                                    rec = json.loads(line)
-                                    rec["kernel_name"] = name
-                                    f.write(json.dumps(rec) + "\n")
+            _merge_records(records, args.json)
         if args.junit:
             say("cpstorm: --junit with several kernels: each kernel's JUnit "
                 "is in <build>/vm-<kernel>/run-junit.xml")
     return max(statuses)
 
+
+def _merge_records(records, path):
+    """Every kernel's records in one file, each with its kernel's name."""
+    with open(path, "w") as out:
+        for name, jsonl in records:
+            with open(jsonl) as f:
+                for line in f:
+                    if line.strip():
+                        rec = json.loads(line)
+                        rec["kernel_name"] = name
+                        out.write(json.dumps(rec) + "\n")
 
 
 class KernelProber(bisect.Probes):
