@@ -284,16 +284,18 @@ def run(arch, kernel, repo, build_dir, steps, stage, say, show=sys.stdout,
     for path, what in ((repo, "source folder"), (build_dir, "--build-dir")):
         check_path(path, what)
     os.makedirs(stage, exist_ok=True)
+    # The source and build folders are shared on their own even when the
+    # root is the host's: the guest's fresh tmpfs /tmp would hide a clone
+    # under the host's /tmp.
     if guest.userland == "host":
         root, python, home = "/", "/usr/bin/python3", "/root"
         busybox = BUSYBOX
-        shares = [("/", "/", "ro"), (build_dir, build_dir, "rw")]
     else:
         root = guestroot.ensure(guest.deb_arch, guest.userland, say)
         python, home = "/usr/bin/python3", "/tmp"
         busybox = os.path.join(root, "usr", "bin", "busybox")
-        shares = [(root, "/", "ro"), (repo, repo, "ro"),
-                  (build_dir, build_dir, "rw")]
+    shares = [(root, "/", "ro"), (repo, repo, "ro"),
+              (build_dir, build_dir, "rw")]
     if not os.path.isfile(os.path.join(root, python.lstrip("/"))):
         raise UserError(f"the guest's root {root} has no {python}")
     job = os.path.join(stage, "job.json")
