@@ -51,17 +51,7 @@
  */
 #include "cp_offsets.h"
 	.text
-	.globl	cp_syscall_asm
-	.hidden	cp_syscall_asm
-	.type	cp_syscall_asm, @function
-	.globl	cp_window_begin
-	.hidden	cp_window_begin
-	.globl	cp_window_end
-	.hidden	cp_window_end
-	.globl	cp_window_landing
-	.hidden	cp_window_landing
-	.globl	cp_routine_end
-	.hidden	cp_routine_end
+	cp_routine_labels
 
 /* Save (and describe for the unwinder) the callee-saved registers that the
  * kernel's argument registers overwrite. */

@@ -59,19 +59,9 @@
 #include "cp_offsets.h"
 
 	.text
-	.globl	cp_syscall_asm
-	.hidden	cp_syscall_asm
-	.type	cp_syscall_asm, @function
+	cp_routine_labels
 	.globl	cp_window_call
 	.hidden	cp_window_call
-	.globl	cp_window_begin
-	.hidden	cp_window_begin
-	.globl	cp_window_end
-	.hidden	cp_window_end
-	.globl	cp_window_landing
-	.hidden	cp_window_landing
-	.globl	cp_routine_end
-	.hidden	cp_routine_end
 	.p2align 4
 cp_syscall_asm:
 	.cfi_startproc

@@ -31,19 +31,6 @@
 
 static int pipefd[2];
 
-/* How long the canceller spins before each request: a fixed xorshift
- * sequence, so every run tries the same spread of moments (the kernel's
- * scheduling is what varies). */
-static int spin_len(int max)
-{
-	static uint32_t x = 2463534242u;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return (int)(x % (uint32_t)max);
-}
-
 static void setup(void)
 {
 	ck_assert_int_eq(pipe2(pipefd, O_CLOEXEC), 0);
@@ -479,7 +466,7 @@ START_TEST(no_signal_reaches_ordinary_code)
 		ordinary_eintr = 0;
 		ck_assert_int_eq(pthread_create(&th, NULL, loop_cp_then_ordinary,
 						NULL), 0);
-		for (volatile int spin = spin_len(4000); spin > 0; spin--)
+		for (volatile int spin = unit_spin_len(4000); spin > 0; spin--)
 			;
 		ck_assert_int_eq(cp_cancel(th), 0);
 		ck_assert_int_eq(join_bounded(th, &ret, UNIT_WAIT_MS), 0);

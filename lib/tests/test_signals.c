@@ -98,29 +98,6 @@ START_TEST(nested_handler_defers_then_acts)
 }
 END_TEST
 
-/* hold_handler with a gate: the cancel signal stays blocked (its
- * sa_mask) until the test opens the gate, then is unblocked, so the
- * request is taken on top of this handler at a moment the test chose. */
-static struct {
-	volatile int open, unblocked;
-} gate;
-
-static void gate_handler(int sig)
-{
-	sigset_t s;
-
-	(void)sig;
-	hold.in = 1;
-	flag_set(&hold.entered);
-	flag_wait(&gate.open);
-	sigemptyset(&s);
-	sigaddset(&s, cp_signal());
-	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	flag_set(&gate.unblocked);
-	flag_wait(&hold.release);
-	hold.in = 0;
-}
-
 /* The re-raise must survive a full real-time signal queue: with
  * RLIMIT_SIGPENDING at 0 every queued RT signal to this process fails with
  * EAGAIN, so a tgkill re-raise would be dropped and the thread would stay
@@ -130,16 +107,10 @@ START_TEST(reraise_survives_full_signal_queue)
 {
 	struct unit_target t = { 0 };
 	struct rlimit zero, old;
-	struct sigaction sa;
 
 	if (strcmp(cp_strategy(), "reraise"))
 		return;   /* only this strategy re-raises */
-	memset(&gate, 0, sizeof gate);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = gate_handler;
-	sa.sa_flags = SA_RESTART;
-	sigaddset(&sa.sa_mask, cp_signal());
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	unit_gate_install(SIGUSR1);
 	unit_start(&t, body_read);
 	unit_wait_in_syscall(&t, SYS_read);
 	pthread_kill(t.th, SIGUSR1);
@@ -152,8 +123,8 @@ START_TEST(reraise_survives_full_signal_queue)
 	/* The limit really bites: a queued RT signal to ourselves fails. */
 	ck_assert_int_eq(sigqueue(getpid(), SIGRTMIN, (union sigval){ 0 }), -1);
 	ck_assert_int_eq(errno, EAGAIN);
-	flag_set(&gate.open);
-	ck_assert(unit_flag_wait_bounded(&gate.unblocked, UNIT_WAIT_MS));
+	flag_set(&unit_gate.open);
+	ck_assert(unit_flag_wait_bounded(&unit_gate.unblocked, UNIT_WAIT_MS));
 	ck_assert_msg(unit_wait_sigpending(&t, cp_signal()),
 		      "the re-raise was lost to the full signal queue");
 	ck_assert_int_eq(t.cleanup_ran, 0);

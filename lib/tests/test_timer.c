@@ -52,41 +52,6 @@ static int process_timers(void)
 	return n;
 }
 
-/* A handler that holds the thread on top of its cancellation point, with
- * libcp's signal blocked (sa_mask) until the test opens the gate: the
- * request then lands inside the handler, at a moment the test chose. */
-static struct {
-	volatile int open, unblocked;
-} gate;
-
-static void gate_handler(int sig)
-{
-	sigset_t s;
-
-	(void)sig;
-	hold.in = 1;
-	flag_set(&hold.entered);
-	flag_wait(&gate.open);
-	sigemptyset(&s);
-	sigaddset(&s, cp_signal());
-	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	flag_set(&gate.unblocked);
-	flag_wait(&hold.release);
-	hold.in = 0;
-}
-
-static void install_gate(void)
-{
-	struct sigaction sa;
-
-	memset(&gate, 0, sizeof gate);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = gate_handler;
-	sa.sa_flags = SA_RESTART;
-	sigaddset(&sa.sa_mask, cp_signal());
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-}
-
 static void body_read(struct unit_target *t)
 {
 	char c;
@@ -118,13 +83,13 @@ START_TEST(no_timer_no_loss)
 	char diag[512];
 	void *ret = NULL;
 
-	install_gate();
+	unit_gate_install(SIGUSR1);
 	declined_in_handler(&t);
 	ck_assert_int_eq(getrlimit(RLIMIT_SIGPENDING, &old), 0);
 	zero = (struct rlimit){ 0, old.rlim_max };
 	ck_assert_int_eq(setrlimit(RLIMIT_SIGPENDING, &zero), 0);
-	flag_set(&gate.open);
-	ck_assert(unit_flag_wait_bounded(&gate.unblocked, UNIT_WAIT_MS));
+	flag_set(&unit_gate.open);
+	ck_assert(unit_flag_wait_bounded(&unit_gate.unblocked, UNIT_WAIT_MS));
 	flag_set(&hold.release);
 	if (join_bounded(t.th, &ret, UNIT_WAIT_MS)) {
 		task_diagnose(t.tid, diag, sizeof diag);
@@ -153,11 +118,10 @@ START_TEST(completed_call_leaves_no_timer)
 	for (int i = 0; i < 10; i++) {
 		struct unit_target t = { 0 };
 
-		hold_reset();
-		install_gate();
+		unit_gate_install(SIGUSR1);
 		declined_in_handler(&t);
-		flag_set(&gate.open);
-		ck_assert(unit_flag_wait_bounded(&gate.unblocked, UNIT_WAIT_MS));
+		flag_set(&unit_gate.open);
+		ck_assert(unit_flag_wait_bounded(&unit_gate.unblocked, UNIT_WAIT_MS));
 		ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
 		flag_set(&hold.release);
 		returned += unit_join(&t) != PTHREAD_CANCELED;

@@ -5,6 +5,7 @@
 #include <procfs.h>
 #include <cp.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -156,4 +157,45 @@ void unit_hold(struct unit_target *t, struct unit_held *h)
 	cp_cancel(t->th);
 	ck_assert_msg(unit_wait_sigpending(t, cp_signal()),
 		      "cancel signal never became pending");
+}
+
+struct unit_gate unit_gate;
+
+void unit_gate_handler(int sig)
+{
+	sigset_t s;
+
+	(void)sig;
+	hold.in = 1;
+	flag_set(&hold.entered);
+	flag_wait(&unit_gate.open);
+	sigemptyset(&s);
+	sigaddset(&s, cp_signal());
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	flag_set(&unit_gate.unblocked);
+	flag_wait(&hold.release);
+	hold.in = 0;
+}
+
+void unit_gate_install(int sig)
+{
+	struct sigaction sa;
+
+	memset(&unit_gate, 0, sizeof unit_gate);
+	hold_reset();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = unit_gate_handler;
+	sa.sa_flags = SA_RESTART;
+	sigaddset(&sa.sa_mask, cp_signal());
+	ck_assert_int_eq(sigaction(sig, &sa, NULL), 0);
+}
+
+int unit_spin_len(int max)
+{
+	static uint32_t x = 2463534242u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return (int)(x % (uint32_t)max);
 }

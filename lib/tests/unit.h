@@ -70,6 +70,23 @@ struct unit_held {
 
 void unit_hold(struct unit_target *t, struct unit_held *h);
 
+/* hold_handler with a gate: libcp's signal stays blocked (the handler's
+ * sa_mask) until the test opens the gate, then the handler unblocks it, so
+ * a request is taken on top of this handler at a moment the test chose.
+ * unit_gate_install(sig) resets the gate and hold, and installs the
+ * handler for sig (SA_RESTART). */
+struct unit_gate {
+	volatile int open, unblocked;
+};
+extern struct unit_gate unit_gate;
+void unit_gate_handler(int sig);
+void unit_gate_install(int sig);
+
+/* How long a canceller spins before a request in a race test: a fixed
+ * xorshift sequence, so every run tries the same spread of moments (the
+ * kernel's scheduling is what varies).  In [0, max). */
+int unit_spin_len(int max);
+
 /* Suites, one file each. */
 Suite *unit_suite_cancel(void);
 Suite *unit_suite_signals(void);
