@@ -121,22 +121,6 @@ CP_HIDDEN const char *cp_strategy_error(const char *name);
 			 cp_mode->decide == CP_DECIDE_##how)
 #define cp_retries(how) (cp_mode->retry == CP_RETRY_##how)
 
-/* What is wrong with a CP_STRATEGY value that cp_set_strategy refused:
- * a message that lists the strategies this build has (strategy.c). */
-CP_HIDDEN const char *cp_strategy_error(const char *name);
-
-/* Is the strategy `name` in force?  The deliberately flawed strategies
- * exist only in the test build (CP_TEST_STRATEGIES): in the installed
- * library the answer for them is a constant 0, so their code is compiled
- * out. */
-#ifdef CP_TEST_STRATEGIES
-#define CP_TEST_BUILD 1
-#else
-#define CP_TEST_BUILD 0
-#endif
-#define cp_mode_is(name) \
-	((CP_TEST_BUILD || !CP_FLAWED_##name) && cp_mode == CP_MODE_##name)
-
 /* An arch whose landing pad may reach cp_act with a misaligned stack
  * realigns there (x86_64: the inline-asm call, see cp_arch.h). */
 #ifndef CP_ARCH_REALIGN
