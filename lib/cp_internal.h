@@ -224,10 +224,11 @@ extern const char cp_routine_end[] CP_HIDDEN;
  * CP_ARCH_HAS_WINDOW_CALL when it has one) enters the window through the
  * C-convention routine. */
 #ifndef CP_ARCH_HAS_WINDOW_CALL
-static inline long cp_arch_window_call(const int *pending, long nr, long a1,
-				       long a2, long a3, long a4, long a5,
-				       long a6)
+static inline long cp_arch_window_call(const int *pending, int nargs, long nr,
+				       long a1, long a2, long a3, long a4,
+				       long a5, long a6)
 {
+	(void)nargs;
 	return cp_syscall_asm(pending, nr, a1, a2, a3, a4, a5, a6);
 }
 #endif
@@ -270,12 +271,14 @@ CP_HIDDEN long cp_call_pending(long r, long nr, int libc_conv);
  * publishes the call (sp, see struct cp_thread; a canceller runs
  * membarrier before it reads it, so no fence is needed here, see
  * lib/cancel.c), checks `pending`, enters the kernel and unpublishes, all
- * within its own code, so every PC where the thread is "inside" lies in
- * the routine.  A thread's first call, disabled cancellation, the async
- * strategy and the no-membarrier fallback take cp_call_slow(). */
+ * within its own code, so every PC where the thread counts as "inside" lies
+ * in the routine.  A thread's first call, disabled cancellation, the async
+ * strategy and the no-membarrier fallback take cp_call_slow().  nargs: how
+ * many arguments the syscall reads (an arch may leave the registers of the
+ * others as they are); a1..a6 past it are 0. */
 static inline __attribute__((always_inline)) long
-cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
-	       long a5, long a6)
+cp_call_inline(int libc_conv, int nargs, long nr, long a1, long a2, long a3,
+	       long a4, long a5, long a6)
 {
 	long r;
 
@@ -287,16 +290,22 @@ cp_call_inline(int libc_conv, long nr, long a1, long a2, long a3, long a4,
 
 		return cp_call_slow(libc_conv, nr, a);
 	}
-	r = cp_arch_window_call(&cp_self.pending, nr, a1, a2, a3, a4, a5, a6);
+	r = cp_arch_window_call(&cp_self.pending, nargs, nr, a1, a2, a3, a4, a5,
+				a6);
 	if (__builtin_expect(cp_self.pending, 0))
 		return cp_call_pending(r, nr, libc_conv);
 	return libc_conv ? cp_ret(r) : r;
 }
 
 /* A wrapper's whole body: the inlined cancellable syscall, ending in the
- * one -errno -> errno conversion (cp_ret). */
+ * one -errno -> errno conversion (cp_ret).  CP_CALL passes all six
+ * arguments, constant zeros included: a syscall that reads its fourth to
+ * sixth argument must find those zeros (wait4's rusage, accept4's flags).
+ * CP_CALL3 is for a syscall of at most three arguments. */
 #define CP_CALL(nr, a1, a2, a3, a4, a5, a6)                                  \
-	cp_call_inline(1, (nr), (long)(a1), (long)(a2), (long)(a3),          \
+	cp_call_inline(1, 6, (nr), (long)(a1), (long)(a2), (long)(a3),       \
 		       (long)(a4), (long)(a5), (long)(a6))
+#define CP_CALL3(nr, a1, a2, a3)                                             \
+	cp_call_inline(1, 3, (nr), (long)(a1), (long)(a2), (long)(a3), 0, 0, 0)
 
 #endif

@@ -149,5 +149,5 @@ long cp_call_pending(long r, long nr, int libc_conv)
 
 long cp_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	return cp_call_inline(0, nr, a1, a2, a3, a4, a5, a6);
+	return cp_call_inline(0, 6, nr, a1, a2, a3, a4, a5, a6);
 }

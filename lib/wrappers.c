@@ -14,12 +14,12 @@
 
 ssize_t cp_read(int fd, void *buf, size_t count)
 {
-	return CP_CALL(SYS_read, fd, buf, count, 0, 0, 0);
+	return CP_CALL3(SYS_read, fd, buf, count);
 }
 
 ssize_t cp_write(int fd, const void *buf, size_t count)
 {
-	return CP_CALL(SYS_write, fd, buf, count, 0, 0, 0);
+	return CP_CALL3(SYS_write, fd, buf, count);
 }
 
 /* The mode argument exists only when the flags say a file may be made. */
@@ -54,7 +54,7 @@ int cp_open(const char *path, int flags, ...)
 
 int cp_close(int fd)
 {
-	return CP_CALL(SYS_close, fd, 0, 0, 0, 0, 0);
+	return CP_CALL3(SYS_close, fd, 0, 0);
 }
 
 int cp_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
@@ -64,7 +64,7 @@ int cp_accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags)
 
 ssize_t cp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
-	return CP_CALL(SYS_recvmsg, fd, msg, flags, 0, 0, 0);
+	return CP_CALL3(SYS_recvmsg, fd, msg, flags);
 }
 
 /* Through ppoll: every architecture has it, not all have poll. */
@@ -82,5 +82,5 @@ int cp_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 int cp_nanosleep(const struct timespec *req, struct timespec *rem)
 {
-	return CP_CALL(SYS_nanosleep, req, rem, 0, 0, 0, 0);
+	return CP_CALL3(SYS_nanosleep, req, rem, 0);
 }

@@ -116,7 +116,7 @@ CP_EXPORT int cp_fcntl64(int fd, int cmd, ...)
 	arg = va_arg(ap, long);
 	va_end(ap);
 	if (cmd == F_SETLKW64 || cmd == F_OFD_SETLKW)
-		return CP_CALL(SYS_fcntl64, fd, cmd, arg, 0, 0, 0);
+		return CP_CALL3(SYS_fcntl64, fd, cmd, arg);
 	return cp_ret(cp_syscall_nocancel(SYS_fcntl64, fd, cmd, arg, 0, 0, 0));
 }
 

@@ -20,12 +20,12 @@
 
 ssize_t cp_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	return CP_CALL(SYS_readv, fd, iov, iovcnt, 0, 0, 0);
+	return CP_CALL3(SYS_readv, fd, iov, iovcnt);
 }
 
 ssize_t cp_writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	return CP_CALL(SYS_writev, fd, iov, iovcnt, 0, 0, 0);
+	return CP_CALL3(SYS_writev, fd, iov, iovcnt);
 }
 
 ssize_t cp_pread(int fd, void *buf, size_t count, off_t offset)
@@ -55,23 +55,23 @@ int cp_creat(const char *path, mode_t mode)
 
 int cp_fsync(int fd)
 {
-	return CP_CALL(SYS_fsync, fd, 0, 0, 0, 0, 0);
+	return CP_CALL3(SYS_fsync, fd, 0, 0);
 }
 
 int cp_fdatasync(int fd)
 {
-	return CP_CALL(SYS_fdatasync, fd, 0, 0, 0, 0, 0);
+	return CP_CALL3(SYS_fdatasync, fd, 0, 0);
 }
 
 int cp_msync(void *addr, size_t length, int flags)
 {
-	return CP_CALL(SYS_msync, addr, length, flags, 0, 0, 0);
+	return CP_CALL3(SYS_msync, addr, length, flags);
 }
 
 /* tcdrain is TCSBRK with a non-zero argument (no break, just drain). */
 int cp_tcdrain(int fd)
 {
-	return CP_CALL(SYS_ioctl, fd, TCSBRK, 1, 0, 0, 0);
+	return CP_CALL3(SYS_ioctl, fd, TCSBRK, 1);
 }
 
 /* Only the waiting lock commands are cancellation points (POSIX); every
@@ -85,6 +85,6 @@ int cp_fcntl(int fd, int cmd, ...)
 	arg = va_arg(ap, long);
 	va_end(ap);
 	if (cmd == F_SETLKW || cmd == F_OFD_SETLKW)
-		return CP_CALL(SYS_fcntl, fd, cmd, arg, 0, 0, 0);
+		return CP_CALL3(SYS_fcntl, fd, cmd, arg);
 	return cp_ret(cp_syscall_nocancel(SYS_fcntl, fd, cmd, arg, 0, 0, 0));
 }

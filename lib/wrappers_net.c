@@ -13,7 +13,7 @@ int cp_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 
 int cp_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	return CP_CALL(SYS_connect, fd, addr, len, 0, 0, 0);
+	return CP_CALL3(SYS_connect, fd, addr, len);
 }
 
 ssize_t cp_recv(int fd, void *buf, size_t len, int flags)
@@ -46,7 +46,7 @@ ssize_t cp_sendto(int fd, const void *buf, size_t len, int flags,
 
 ssize_t cp_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
-	return CP_CALL(SYS_sendmsg, fd, msg, flags, 0, 0, 0);
+	return CP_CALL3(SYS_sendmsg, fd, msg, flags);
 }
 
 int cp_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)

@@ -74,8 +74,8 @@ extern const char cp_window_call[] __attribute__((visibility("hidden")));
 			 : "0"(nr), "D"(a1), "S"(a2), "d"(a3) __VA_ARGS__    \
 			 : "rcx", "cc", "memory")
 static inline __attribute__((always_inline)) long
-cp_arch_window_call(const int *pending, long nr, long a1, long a2, long a3,
-		    long a4, long a5, long a6)
+cp_arch_window_call(const int *pending, int nargs, long nr, long a1, long a2,
+		    long a3, long a4, long a5, long a6)
 {
 	/* The window reads `pending` %fs-relative: the thread's own flag is
 	 * at a fixed offset from the thread pointer, which the compiler
@@ -84,9 +84,10 @@ cp_arch_window_call(const int *pending, long nr, long a1, long a2, long a3,
 		(long)((uintptr_t)pending - (uintptr_t)__builtin_thread_pointer());
 	long ret;
 
-	/* Most wrappers pass constant zeros for a4..a6 (3-argument calls):
-	 * the kernel does not read those registers, so leave them be. */
-	if (__builtin_constant_p(a4 | a5 | a6) && (a4 | a5 | a6) == 0) {
+	/* A syscall of at most three arguments does not read the others'
+	 * registers, so leave them be.  (A constant zero for a syscall that
+	 * reads it must be loaded: wait4's NULL rusage, accept4's 0 flags.) */
+	if (__builtin_constant_p(nargs) && nargs <= 3) {
 		CP_ARCH_WINDOW_ASM();
 	} else {
 		register long r10 __asm__("r10") = a4;

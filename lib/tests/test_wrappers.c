@@ -11,7 +11,12 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int fds[2], epfd;
@@ -216,6 +221,53 @@ START_TEST(blocked_wait_acts_not_eintr)
 }
 END_TEST
 
+/* A wrapper that passes a constant zero as the syscall's fourth to sixth
+ * argument must still put that zero where the kernel reads it: the
+ * registers hold whatever an earlier call left there.  Junk is put there
+ * first (x86_64: r10, r8, r9, the kernel's fourth to sixth argument
+ * registers, which no C argument of these wrappers fills). */
+static __attribute__((noinline)) void dirty_argument_registers(void)
+{
+#ifdef __x86_64__
+	__asm__ volatile("mov $1, %%r10\n\tmov $1, %%r8\n\tmov $1, %%r9"
+			 ::: "r10", "r8", "r9");
+#endif
+}
+
+START_TEST(zero_arguments_reach_the_kernel)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int l, c, a, st;
+	pid_t pid, r;
+
+	/* The thread's first call takes the slow path: make it now, so the
+	 * calls below take the fast one. */
+	ck_assert_int_eq(cp_read(-1, buf, 1), -1);
+	if ((pid = fork()) == 0)
+		_exit(3);
+	dirty_argument_registers();
+	r = cp_waitpid(pid, &st, 0);   /* wait4(pid, &st, 0, NULL) */
+	ck_assert_msg(r == pid, "cp_waitpid returned %d (errno %s): wait4's "
+		      "rusage argument was not NULL", r, strerror(errno));
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "cp-zero-%d",
+		 (int)getpid());
+	ck_assert_int_ge(l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_ge(c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sa, sizeof sa), 0);
+	dirty_argument_registers();
+	a = cp_accept(l, NULL, NULL);   /* accept4(l, NULL, NULL, 0) */
+	ck_assert_msg(a >= 0, "cp_accept failed (%s): accept4's flags argument "
+		      "was not 0", strerror(errno));
+	ck_assert_int_eq(fcntl(a, F_GETFD) & FD_CLOEXEC, 0);
+	close(a);
+	close(c);
+	close(l);
+}
+END_TEST
+
 Suite *unit_suite_wrappers(void)
 {
 	Suite *s = suite_create("wrappers");
@@ -228,6 +280,7 @@ Suite *unit_suite_wrappers(void)
 	tcase_add_test(tc, non_waiting_commands_do_not_act);
 	tcase_add_loop_test(tc, blocked_wait_acts_not_eintr, 0,
 			    sizeof eintr_calls / sizeof *eintr_calls);
+	tcase_add_test(tc, zero_arguments_reach_the_kernel);
 	suite_add_tcase(s, tc);
 	return s;
 }
