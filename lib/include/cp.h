@@ -25,8 +25,11 @@
 #ifndef CP_H
 #define CP_H
 
+#include <aio.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -203,6 +206,83 @@ const char *cp_strategy(void);
  * variable CP_SIGNAL=<n> overrides it).  libcp never touches the handlers
  * of any other signal. */
 int cp_signal(void);
+
+/*
+ * ---- LIBCP_1.2: the rest of POSIX's cancellation points ----
+ *
+ * The mandatory cancellation points of POSIX (XSH 2.9.5.2) that are not
+ * plain system calls.  Each is a cancellation point with the window rule
+ * of the calls above: a request that lands before the wait completed acts
+ * (cleanup handlers run, with a condition wait's mutex re-acquired first);
+ * a wait the kernel completed (woken, posted, joined, received) returns to
+ * the caller, and the request waits for the next cancellation point.  Each
+ * also acts on a request already pending when it is called, also when it
+ * would not block.  docs/cancellation-points.md has the whole list.
+ */
+
+/* Condition variables: a type of libcp's own (its wait must be libcp's
+ * futex window; the C library's protocol is private).  All-zero is a valid
+ * initial state (CP_COND_INITIALIZER), and it fits inside a pthread_cond_t.
+ * Every operation on one condition variable must be a cp_cond_ one; the
+ * mutex is an ordinary pthread_mutex_t of any type.  The attribute's clock
+ * (CLOCK_REALTIME or CLOCK_MONOTONIC) and process-shared setting are
+ * honoured; the return values are pthread_cond_*'s. */
+typedef struct cp_cond {
+	uint32_t seq;        /* futex word: moves with every signal */
+	uint32_t waiters;    /* threads inside a wait */
+	uint32_t flags;      /* clock, process-shared */
+	uint32_t reserved;
+} cp_cond_t;
+#define CP_COND_INITIALIZER { 0, 0, 0, 0 }
+int cp_cond_init(cp_cond_t *c, const pthread_condattr_t *attr);
+int cp_cond_destroy(cp_cond_t *c);
+int cp_cond_signal(cp_cond_t *c);
+int cp_cond_broadcast(cp_cond_t *c);
+int cp_cond_wait(cp_cond_t *c, pthread_mutex_t *m);
+int cp_cond_timedwait(cp_cond_t *c, pthread_mutex_t *m,
+		      const struct timespec *abstime);
+int cp_cond_clockwait(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+		      const struct timespec *abstime);
+
+/* Semaphores: the C library's own sem_t (glibc: its process-shared
+ * protocol is ABI, and libcp speaks it, so sem_init, sem_open, sem_post,
+ * sem_getvalue and the C library's own waits work on the same semaphore,
+ * also from another process).  -1 and errno, like sem_wait.  ENOSYS with
+ * another C library. */
+int cp_sem_wait(sem_t *s);
+int cp_sem_timedwait(sem_t *s, const struct timespec *abstime);
+int cp_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime);
+
+/* Joining: a cancelled join leaves its target joinable; a join whose
+ * target has exited completes.  Error numbers like pthread_join. */
+int cp_pthread_join(pthread_t t, void **ret);
+int cp_pthread_timedjoin_np(pthread_t t, void **ret,
+			    const struct timespec *abstime);
+int cp_pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
+			    const struct timespec *abstime);
+
+/* Message queues, POSIX and System V. */
+ssize_t cp_mq_receive(mqd_t q, char *buf, size_t len, unsigned int *prio);
+ssize_t cp_mq_timedreceive(mqd_t q, char *buf, size_t len, unsigned int *prio,
+			   const struct timespec *abstime);
+int cp_mq_send(mqd_t q, const char *buf, size_t len, unsigned int prio);
+int cp_mq_timedsend(mqd_t q, const char *buf, size_t len, unsigned int prio,
+		    const struct timespec *abstime);
+ssize_t cp_msgrcv(int id, void *msg, size_t size, long type, int flags);
+int cp_msgsnd(int id, const void *msg, size_t size, int flags);
+
+/* The rest.  cp_lockf is a cancellation point for F_LOCK only.
+ * cp_aio_suspend waits in slices of the C library's aio_suspend (its
+ * completion wake-up is internal) and acts between them, within 10 ms.
+ * cp_system kills and reaps its child when cancelled while waiting. */
+unsigned int cp_sleep(unsigned int seconds);
+int cp_usleep(unsigned int usec);
+int cp_lockf(int fd, int cmd, off_t len);
+int cp_sigwait(const sigset_t *set, int *sig);
+pid_t cp_wait(int *status);
+int cp_aio_suspend(const struct aiocb *const list[], int n,
+		   const struct timespec *timeout);
+int cp_system(const char *command);
 
 #undef CP_ABI_OFF64
 #undef CP_ABI_TIME64

@@ -98,5 +98,6 @@ Suite *unit_suite_port(void);
 Suite *unit_suite_mask(void);
 Suite *unit_suite_request(void);
 Suite *unit_suite_timer(void);
+Suite *unit_suite_posix(void);
 
 #endif

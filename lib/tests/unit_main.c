@@ -44,6 +44,7 @@ int main(void)
 	srunner_add_suite(sr, unit_suite_mask());
 	srunner_add_suite(sr, unit_suite_request());
 	srunner_add_suite(sr, unit_suite_timer());
+	srunner_add_suite(sr, unit_suite_posix());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
