@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Packaging check: install into a scratch prefix, build a program through
 # the installed pkg-config file (shared and static), run it, and check that
-# libcp.so exports the cp_ API of lib/libcp.map and nothing else, versioned.
+# libcp.so exports the cp_ API of lib/libcp.map and nothing else, each
+# symbol under one of its version nodes; then that the drop-in library
+# (64-bit builds) is installed beside it, binds to it, and cancels a
+# program that links it.
 # usage: install_check.sh BUILD_DIR SOURCE_DIR
 set -eu
 build=$1 src=$2
@@ -50,6 +53,32 @@ declared=$(grep -o 'cp_[a-z0-9_]*(' "$src/lib/include/cp.h" | tr -d '(' | sort -
 }
 missing=$(echo "$declared" | grep -vxF "$abi" || true)
 [ -z "$missing" ] || { echo "FAIL: declared in cp.h but not exported: $missing"; exit 1; }
-unversioned=$(objdump -T "$libdir/libcp.so" | awk '/ cp_/ && !/LIBCP_1\.[01]/' | wc -l)
-[ "$unversioned" -eq 0 ] || { echo "FAIL: $unversioned cp_ symbols outside LIBCP_1.0/1.1"; exit 1; }
-echo "PASS: installed, built via pkg-config (shared and static), $(echo "$exported" | wc -l) symbols exported as lib/libcp.map says; flawed strategies refused"
+nodes=$(grep -o '^LIBCP_[0-9.]*' "$src/lib/libcp.map" | paste -sd'|')
+unversioned=$(objdump -T "$libdir/libcp.so" | awk -v n=" ($nodes) " '/ cp_/ && $0 !~ n' | wc -l)
+[ "$unversioned" -eq 0 ] || { echo "FAIL: $unversioned cp_ symbols outside the version nodes of libcp.map ($nodes)"; exit 1; }
+dropin=""
+if [ -e "$libdir/libcp-dropin.so" ]; then
+	readelf -d "$libdir/libcp-dropin.so" | grep -q 'NEEDED.*\[libcp.so.1\]' ||
+		{ echo "FAIL: libcp-dropin.so does not bind to libcp.so.1"; exit 1; }
+	cat > "$tmp/d.c" <<'C'
+#include <pthread.h>
+#include <unistd.h>
+static int fds[2];
+static void *reader(void *p) { char c; (void)p; read(fds[0], &c, 1); return NULL; }
+int main(void)
+{
+	pthread_t t;
+	void *ret;
+
+	pipe(fds);
+	pthread_create(&t, NULL, reader, NULL);
+	pthread_cancel(t);
+	pthread_join(t, &ret);
+	return ret != PTHREAD_CANCELED;
+}
+C
+	cc "$tmp/d.c" -L"$libdir" -lcp-dropin -pthread -Wl,-rpath,"$libdir" -o "$tmp/dropin"
+	"$tmp/dropin" || { echo "FAIL: a program linked with -lcp-dropin was not cancelled in read"; exit 1; }
+	dropin=", and libcp-dropin.so binds to it and cancels a linked program"
+fi
+echo "PASS: installed, built via pkg-config (shared and static), $(echo "$exported" | wc -l) symbols exported as lib/libcp.map says, each under $nodes; flawed strategies refused$dropin"
