@@ -41,6 +41,11 @@ function(cp_read_strategies)
   set(CP_STRATEGIES ${names} PARENT_SCOPE)
 endfunction()
 
+# The grid's column for the cp-preload backend (the libc backend's programs
+# under the drop-in library, dropin/): not a strategy, but judged like a
+# correct one (pass where it has no column).
+set(CP_PRELOAD_COLUMN preload)
+
 # Reads the grid of cases/expected.txt (up to its "why" line) after
 # cp_read_strategies.  CP_EXPECTED_CASES: the rows; CP_EXPECT_<case>_<strategy>:
 # pass, fail or any for every strategy (see the file's header for a
@@ -61,8 +66,8 @@ function(cp_read_expected)
     list(POP_FRONT cells first)
     if(first STREQUAL "case")
       foreach(s IN LISTS cells)
-        if(NOT s IN_LIST CP_STRATEGIES)
-          message(FATAL_ERROR "cases/expected.txt: column '${s}' is not a strategy of lib/strategies.h (${CP_STRATEGIES})")
+        if(NOT s IN_LIST CP_STRATEGIES AND NOT s STREQUAL CP_PRELOAD_COLUMN)
+          message(FATAL_ERROR "cases/expected.txt: column '${s}' is not a strategy of lib/strategies.h (${CP_STRATEGIES}) or ${CP_PRELOAD_COLUMN}")
         endif()
       endforeach()
       set(columns ${cells})
@@ -85,11 +90,11 @@ function(cp_read_expected)
       set(CP_EXPECT_${first}_${s} ${v} PARENT_SCOPE)
     endforeach()
   endforeach()
-  foreach(s IN LISTS CP_STRATEGIES)
+  foreach(s IN LISTS CP_STRATEGIES CP_PRELOAD_COLUMN)
     if(s IN_LIST columns)
       continue()
     endif()
-    if(CP_STRATEGY_KIND_${s} STREQUAL "correct")
+    if(s STREQUAL CP_PRELOAD_COLUMN OR CP_STRATEGY_KIND_${s} STREQUAL "correct")
       set(v pass)
     else()
       set(v any)

@@ -11,7 +11,7 @@ import textwrap
 from .errors import UserError
 
 COMMANDS = ("run", "test", "storm", "soak", "report", "bench", "libcs",
-            "bisect")
+            "bisect", "exec")
 MAX_STORM_SECONDS = 86400      # what cpstorm-storm accepts
 MAX_STORM_THREADS = 100000
 MAX_SOAK_SECONDS = 30 * 86400
@@ -391,11 +391,27 @@ def _bisect_parser(d):
     return p
 
 
+def _exec_parser(d):
+    p = Parser(prog="cpstorm exec", allow_abbrev=False,
+               usage="cpstorm exec [-h] [--build-dir DIR] [--no-build] "
+               "-- PROGRAM [ARGS...]",
+               description="Build if needed and run PROGRAM with the drop-in "
+               "library (build/dropin/libcp-dropin.so) preloaded: "
+               "pthread_cancel and every POSIX cancellation point are "
+               "libcp's, for the program and whatever it starts.  "
+               "docs/drop-in.md says what it covers.  Exit status: the "
+               "program's; 2 when it cannot be started.")
+    p.add_argument("--no-build", action="store_true",
+                   help="use the build directory as it is")
+    _add_build_dir(p, d["repo"])
+    return p
+
+
 PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser,
            "soak": _soak_parser, "report": _report_parser,
            "bench": _bench_parser, "libcs": _libcs_parser,
-           "bisect": _bisect_parser}
-USAGE = ("usage: cpstorm run|test|storm|soak|report|bench|libcs|bisect "
+           "bisect": _bisect_parser, "exec": _exec_parser}
+USAGE = ("usage: cpstorm run|test|storm|soak|report|bench|libcs|bisect|exec "
          "[options]; cpstorm "
          "<command> --help for each")
 
@@ -411,7 +427,8 @@ def parse_args(argv, defaults):
                   "  report Markdown and HTML from result files\n"
                   "  bench  overhead, latency, throughput, time to detect\n"
                   "  libcs  glibc/musl versions from Debian's archive\n"
-                  "  bisect the version pair where a case's verdict changes")
+                  "  bisect the version pair where a case's verdict changes\n"
+                  "  exec   run a program under the drop-in library")
             raise SystemExit(0)
         raise UserError("say what to do: run (the main job), test, storm, "
                         "soak or report (try --help)")
@@ -420,7 +437,7 @@ def parse_args(argv, defaults):
         raise UserError(f"unknown command '{command}' (choose from: "
                         f"{', '.join(COMMANDS)})")
     passthrough = []
-    if command in ("test", "storm") and "--" in rest:
+    if command in ("test", "storm", "exec") and "--" in rest:
         cut = rest.index("--")
         rest, passthrough = rest[:cut], rest[cut + 1:]
     args = PARSERS[command](defaults).parse_args(rest)

@@ -8,13 +8,46 @@ import os
 import re
 import shlex
 
-from . import archive, libcbuild, libcs, proc, storm, verdict
+from . import archive, libcbuild, libcs, proc, storm, tables, verdict
 from .errors import UserError
 from .libcs import Launch
 from .verdict import Cell
 
 PROGRAM_BACKEND = "libc"     # what the harness calls the C library's own
 STORM = "cpstorm-storm"
+# The drop-in library (dropin/) in a build directory, and the column that
+# runs the libc backend's own binaries under it.
+DROPIN = os.path.join("dropin", "libcp-dropin.so")
+PRELOAD = tables.PRELOAD
+
+
+def dropin_path(build_dir):
+    """The drop-in library of a build, or UserError saying why not."""
+    path = os.path.join(build_dir, DROPIN)
+    if not os.path.isfile(path):
+        raise UserError(f"{path} is missing: the drop-in library is built "
+                        "on 64-bit systems only (dropin/CMakeLists.txt); "
+                        "build without --no-build or on such a system")
+    return path
+
+
+def preload_env(build_dir, env):
+    """env with the drop-in first in LD_PRELOAD (anything there stays)."""
+    env = dict(env)
+    env["LD_PRELOAD"] = " ".join(filter(None, [dropin_path(build_dir),
+                                               env.get("LD_PRELOAD")]))
+    return env
+
+
+def preload(build_dir, cases):
+    """The cp-preload column: each libc-backend program started through
+    env(1) with the drop-in preloaded, so a record's command reproduces it
+    as it ran."""
+    prefix = ["env", "LD_PRELOAD=" + os.path.abspath(dropin_path(build_dir))]
+    return Launch(PRELOAD, prefix, dict(cases),
+                  os.path.join(build_dir, "stress", STORM),
+                  how="the libc backend's programs with libcp-dropin.so "
+                  "preloaded")
 
 
 def build_dir_for(build_dir, name):
@@ -103,6 +136,10 @@ def prepare(name, repo, build_dir, cases, say, apt=None):
 def prepare_all(names, repo, build_dir, cases, say):
     apt = archive.Apt()
     launches = {}
+    if PRELOAD in names:
+        names = [n for n in names if n != PRELOAD]
+        launches[PRELOAD] = preload(build_dir, cases)
+        say(f"cpstorm: {PRELOAD}: {launches[PRELOAD].how}")
     for name in names:
         launches[name] = prepare(name, repo, build_dir, cases, say, apt)
         say(f"cpstorm: {name}: {launches[name].how}")

@@ -135,6 +135,8 @@ def backend_meaning(name):
 def _group(name):
     if name in tables.correct_backends():
         return "libcp, correct"
+    if name == tables.PRELOAD:
+        return "libcp under libc's programs"
     if name in tables.flawed_backends():
         return "libcp, flawed on purpose"
     return "C libraries"

@@ -22,6 +22,11 @@ LINE = re.compile(r'CP_STRATEGY\((\w+),\s*(correct|flawed),\s*'
                   r'"([^"]*)"\)')
 VERDICTS = ("pass", "fail", "any")
 LIBC = "libc"
+# The libc backend's own programs with the drop-in library (dropin/)
+# preloaded (libcrun.py runs them); judged by the grid's column PRELOAD_COLUMN
+# like a correct strategy (pass where it has no column).
+PRELOAD = "cp-preload"
+PRELOAD_COLUMN = "preload"
 
 
 @dataclass(frozen=True)
@@ -49,18 +54,25 @@ class Expected:
     def verdict(self, case, backend):
         """What `backend` must get on `case`, or None when nothing is
         expected (libc, another C library, the storm, an unknown case)."""
-        if not backend.startswith("cp:") or case not in self.rows:
+        if case not in self.rows or not _column(backend):
             return None
-        return self.rows[case].get(backend[3:])
+        return self.rows[case].get(_column(backend))
 
     def reason(self, case, backend):
-        return self.why.get((case, backend[3:]), self.why.get(case, ""))
+        return self.why.get((case, _column(backend)), self.why.get(case, ""))
 
     def unexpected(self, case, backend, verdict):
         """True when a verdict contradicts the table (any expects
         nothing)."""
         want = self.verdict(case, backend)
         return want in ("pass", "fail") and verdict != want
+
+
+def _column(backend):
+    """The grid's column of a backend, or None (libc, other C libraries)."""
+    if backend == PRELOAD:
+        return PRELOAD_COLUMN
+    return backend[3:] if backend.startswith("cp:") else None
 
 
 def _where(path, number):
@@ -89,12 +101,15 @@ def strategies(repo=REPO):
 
 
 def backends(repo=REPO):
-    """{backend name: what it is}: every libcp strategy, then libc."""
+    """{backend name: what it is}: every libcp strategy, then libc and
+    cp-preload."""
     out = {s.backend: ("libcp, " + ("correct" if s.correct else
                                     "flawed on purpose") + ": " + s.text)
            for s in strategies(repo)}
     out[LIBC] = "the system C library's pthread_cancel and its " \
         "cancellation points"
+    out[PRELOAD] = "the libc backend's own programs with libcp-dropin.so " \
+        "preloaded: the new approach under the same machine code"
     return out
 
 
@@ -126,13 +141,14 @@ def _grid_row(exp, names, cells, where):
     if case in exp.rows:
         raise UserError(f"{where}: case {case} has two rows")
     row = {}
-    for strategy, v in zip(exp.columns, cells[1:]):
+    for column, v in zip(exp.columns, cells[1:]):
         if v.lower() not in VERDICTS:
-            raise UserError(f"{where}: {case}/{strategy} is '{v}', not "
+            raise UserError(f"{where}: {case}/{column} is '{v}', not "
                             "pass, FAIL or any")
-        row[strategy] = v.lower()
+        row[column] = v.lower()
     for s in names:     # the strategies the grid has no column for
         row.setdefault(s.name, "pass" if s.correct else "any")
+    row.setdefault(PRELOAD_COLUMN, "pass")
     exp.rows[case] = row
 
 
@@ -170,10 +186,11 @@ def _parse(path, names):
             in_why = True
         elif cells[0] == "case":
             unknown = [c for c in cells[1:] if c not in
-                       [s.name for s in names]]
+                       [s.name for s in names] + [PRELOAD_COLUMN]]
             if unknown:
                 raise UserError(f"{where}: column {unknown[0]} is not a "
-                                "strategy of lib/strategies.h")
+                                "strategy of lib/strategies.h or "
+                                f"{PRELOAD_COLUMN}")
             exp = Expected(cells[1:])
         elif exp is None:
             raise UserError(f"{where}: a row before the 'case ...' header")
@@ -194,8 +211,9 @@ def expected(repo=REPO):
         _why(exp, key, text, where)
     for case, row in exp.rows.items():
         for s, v in row.items():
+            backend = PRELOAD if s == PRELOAD_COLUMN else "cp:" + s
             if v != "pass" and s in exp.columns and \
-                    not exp.reason(case, "cp:" + s):
+                    not exp.reason(case, backend):
                 raise UserError(f"{_where(path, 1)}: {case}/{s} expects "
                                 f"{v.upper()} without a reason under 'why'")
     return exp
