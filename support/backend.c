@@ -133,6 +133,7 @@ static const struct backend backend_libc = {
 	.futex_wait = libc_futex_wait,
 	.connect = connect,
 	.io_uring_enter = libc_io_uring_enter,
+	.posix = &backend_posix_libc,
 };
 
 /* One libcp backend per strategy; they differ only in name. */
@@ -169,6 +170,7 @@ static const struct backend backend_libc = {
 	.futex_wait = cp_futex_wait,                                    \
 	.connect = cp_connect,                                          \
 	.io_uring_enter = cp_io_uring_enter4,                           \
+	.posix = &backend_posix_cp,                                     \
 }
 
 /* Every strategy of libcp's table, in its order (the default first). */

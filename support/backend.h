@@ -11,6 +11,8 @@
 #ifndef SUPPORT_BACKEND_H
 #define SUPPORT_BACKEND_H
 
+#include "backend_posix.h"
+
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -70,6 +72,8 @@ struct backend {
 	int (*connect)(int fd, const struct sockaddr *sa, socklen_t len);
 	int (*io_uring_enter)(unsigned int fd, unsigned int to_submit,
 			      unsigned int min_complete, unsigned int flags);
+	/* The POSIX cancellation points that are not plain system calls. */
+	const struct backend_posix *posix;
 };
 
 /* Resolve "libc", "cp:<strategy>" (lib/strategies.h) or "cp" (the default

@@ -62,8 +62,10 @@ int notify_install_rules(const struct notify_rule *rules, int n)
 	if (!ctx)
 		return -ENOMEM;
 	for (int i = 0; i < n && rc == 0; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)rules[i].nr, 1,
-				      SCMP_A0(SCMP_CMP_EQ, rules[i].arg0));
+		rc = rules[i].any_arg
+			? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)rules[i].nr, 0)
+			: seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)rules[i].nr, 1,
+					   SCMP_A0(SCMP_CMP_EQ, rules[i].arg0));
 	if (rc == 0)
 		rc = notify_export(ctx, &prog);
 	seccomp_release(ctx);
@@ -80,6 +82,13 @@ int notify_install_rules(const struct notify_rule *rules, int n)
 		rc = -errno;
 	free(prog.filter);
 	return rc;
+}
+
+int notify_install_any(long nr)
+{
+	struct notify_rule rule = { .nr = nr, .any_arg = 1 };
+
+	return notify_install_rules(&rule, 1);
 }
 
 void notify_require(int listener)

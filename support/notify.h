@@ -26,12 +26,19 @@
 int notify_install(long nr, uint64_t arg0);
 
 /* The same with several (syscall, first argument) pairs held by one
- * filter (a thread can have only one listener). */
+ * filter (a thread can have only one listener); any_arg: every call of
+ * the syscall, whatever its arguments. */
 struct notify_rule {
 	long nr;
 	uint64_t arg0;
+	int any_arg;
 };
 int notify_install_rules(const struct notify_rule *rules, int n);
+
+/* Every call of syscall `nr` in the calling thread, whatever its
+ * arguments (for calls whose arguments the caller does not know, like
+ * the wait inside system()). */
+int notify_install_any(long nr);
 
 /* For a case: end it when notify_install() returned -errno, with SKIP
  * when the kernel or the sandbox lacks the feature (EINVAL, EACCES, EPERM,

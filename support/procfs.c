@@ -183,6 +183,28 @@ long task_syscall(pid_t tid)
 	return strncmp(line, "running", 7) ? -2 : -1;
 }
 
+char task_state(pid_t tid)
+{
+	char stat[512], *p;
+
+	/* The state follows the command name's closing parenthesis. */
+	if (task_read(tid, "stat", stat, sizeof stat) || !(p = strrchr(stat, ')')) ||
+	    p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+long long task_runs(pid_t tid)
+{
+	char buf[128];
+	long long run_ns, wait_ns, runs;
+
+	if (task_read(tid, "schedstat", buf, sizeof buf) ||
+	    sscanf(buf, "%lld %lld %lld", &run_ns, &wait_ns, &runs) != 3)
+		return -1;
+	return runs;
+}
+
 static void task_flatten(char *s)
 {
 	for (; *s; s++)

@@ -58,6 +58,14 @@ int task_sigblocked(pid_t tid, uint64_t *mask);
  * unknown (thread gone, or no permission).  */
 long task_syscall(pid_t tid);
 
+/* The thread's scheduler state letter (/proc/.../stat: 'R' runnable,
+ * 'S' sleeping, ...), or 0 when unreadable. */
+char task_state(pid_t tid);
+
+/* How often the thread was put on a CPU (/proc/.../schedstat, third
+ * field), or -1 when the kernel does not say (no CONFIG_SCHED_INFO). */
+long long task_runs(pid_t tid);
+
 /* One line for a diagnosis of a stuck thread: its /proc syscall line, wchan,
  * state, and the first frames of /proc/.../stack when readable. */
 void task_diagnose(pid_t tid, char *buf, size_t len);
