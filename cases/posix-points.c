@@ -579,6 +579,18 @@ static int has_sem_clockwait(void) { return be->posix->sem_clockwait != NULL; }
 static int has_clockjoin(void) { return be->posix->clockjoin != NULL; }
 
 #define PP_FUTEX { SYS_futex, SYS_futex }
+/* i386's C library reaches the System V queues through ipc(2). */
+#ifdef SYS_ipc
+#define PP_SYSV(nr) { nr, SYS_ipc }
+#else
+#define PP_SYSV(nr) { nr, nr }
+#endif
+/* 32-bit C libraries lock through fcntl64. */
+#ifdef SYS_fcntl64
+#define PP_FCNTL { SYS_fcntl, SYS_fcntl64 }
+#else
+#define PP_FCNTL { SYS_fcntl, SYS_fcntl }
+#endif
 
 static const struct pp_variant variants[] = {
 	{ .name = "cond_wait", .nr = PP_FUTEX, .prepare = prepare_cond,
@@ -621,17 +633,17 @@ static const struct pp_variant variants[] = {
 	{ .name = "mq_timedsend", .nr = { SYS_mq_timedsend, SYS_mq_timedsend },
 	  .prepare = prepare_mq_send, .call = call_mq_timedsend,
 	  .untouched = untouched_mq_send, .release = release_mq },
-	{ .name = "msgrcv", .nr = { SYS_msgrcv, SYS_msgrcv },
+	{ .name = "msgrcv", .nr = PP_SYSV(SYS_msgrcv),
 	  .prepare = prepare_msgrcv, .call = call_msgrcv,
 	  .untouched = untouched_msgrcv, .release = release_msg },
-	{ .name = "msgsnd", .nr = { SYS_msgsnd, SYS_msgsnd },
+	{ .name = "msgsnd", .nr = PP_SYSV(SYS_msgsnd),
 	  .prepare = prepare_msgsnd, .call = call_msgsnd,
 	  .untouched = untouched_msgsnd, .release = release_msg },
 	{ .name = "sleep", .nr = { SYS_nanosleep, SYS_clock_nanosleep },
 	  .call = call_sleep, .untouched = pp_nothing, .release = release_nothing },
 	{ .name = "usleep", .nr = { SYS_nanosleep, SYS_clock_nanosleep },
 	  .call = call_usleep, .untouched = pp_nothing, .release = release_nothing },
-	{ .name = "lockf", .nr = { SYS_fcntl, SYS_fcntl },
+	{ .name = "lockf", .nr = PP_FCNTL,
 	  .prepare = prepare_lockf, .call = call_lockf,
 	  .untouched = untouched_lockf, .release = release_lockf },
 	{ .name = "aio_suspend", .nr = PP_FUTEX, .prepare = prepare_aio,

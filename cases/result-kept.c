@@ -278,8 +278,13 @@ static int settle_system(struct rk_target *t, const struct seccomp_notif *n)
 
 static const char *check_system(struct rk_target *t)
 {
-	return WIFEXITED(t->result) && WEXITSTATUS(t->result) == 3 ? ""
-		: "returned, but not the shell's status";
+	static char why[96];
+
+	if (WIFEXITED(t->result) && WEXITSTATUS(t->result) == 3)
+		return "";
+	snprintf(why, sizeof why, "returned %ld (errno %d), not the shell's "
+		 "status", t->result, t->saved_errno);
+	return why;
 }
 
 static const struct rk_variant variants[] = {

@@ -61,6 +61,9 @@ int notify_install_rules(const struct notify_rule *rules, int n)
 
 	if (!ctx)
 		return -ENOMEM;
+	/* Children inherit the filter: an i386 case's /bin/sh may be x86_64,
+	 * and libseccomp kills a call of another arch by default. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = rules[i].any_arg
 			? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, (int)rules[i].nr, 0)
