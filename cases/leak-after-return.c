@@ -253,8 +253,8 @@ static void *case_target_main(void *p)
 	struct case_target *t = p;
 
 	struct notify_rule held[2] = {
-		{ t->v->nr, t->match },
-		{ t->v->alt_nr, t->v->alt_arg0 == ALT_SAME_ARG0
+		{ .nr = t->v->nr, .arg0 = t->match },
+		{ .nr = t->v->alt_nr, .arg0 = t->v->alt_arg0 == ALT_SAME_ARG0
 					? t->match : (uint64_t)t->v->alt_arg0 },
 	};
 

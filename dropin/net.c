@@ -8,7 +8,7 @@
 
 CP_DROPIN int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	return cp_accept(fd, addr, len);
+	return cp_accept4(fd, addr, len, 0);
 }
 
 CP_DROPIN int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)

@@ -110,7 +110,7 @@ CP_DROPIN_ALIAS(wait, __wait);
 
 CP_DROPIN pid_t waitpid(pid_t pid, int *status, int options)
 {
-	return cp_waitpid(pid, status, options);
+	return cp_wait4(pid, status, options, NULL);
 }
 CP_DROPIN_ALIAS(waitpid, __waitpid);
 

@@ -4,7 +4,7 @@
  *
  * POSIX: run "sh -c command" with SIGINT and SIGQUIT ignored and SIGCHLD
  * blocked in the caller, wait for it and return its status.  The wait is
- * cp_waitpid, so the window rule decides the race with the child's exit:
+ * cp_wait4, so the window rule decides the race with the child's exit:
  * a wait the kernel completed has reaped the child and returns its status;
  * a cancellation that acts has reaped nothing, so the child still exists,
  * and the cleanup handler kills it and reaps it: no zombie, and the pid it
@@ -114,7 +114,7 @@ int cp_system(const char *cmd)
 	}
 	pthread_cleanup_push(cp_system_cancelled, &run);
 	do
-		r = cp_waitpid(run.pid, &status, 0);
+		r = cp_wait4(run.pid, &status, 0, NULL);
 	while (r < 0 && errno == EINTR);
 	pthread_cleanup_pop(0);
 	cp_system_leave(&run);

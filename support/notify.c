@@ -48,7 +48,7 @@ out:
 
 int notify_install(long nr, uint64_t arg0)
 {
-	struct notify_rule rule = { nr, arg0 };
+	struct notify_rule rule = { .nr = nr, .arg0 = arg0 };
 
 	return notify_install_rules(&rule, 1);
 }

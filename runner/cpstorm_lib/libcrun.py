@@ -15,15 +15,18 @@ from .verdict import Cell
 
 PROGRAM_BACKEND = "libc"     # what the harness calls the C library's own
 STORM = "cpstorm-storm"
-# The drop-in library (dropin/) in a build directory, and the column that
-# runs the libc backend's own binaries under it.
+# The drop-in library (dropin/) in a build directory: the one bound to
+# the installed libcp, for any program, and the test build's, bound to the
+# test libcp the case and storm programs load (one libcp per process), for
+# the column that runs the libc backend's own binaries under it.
 DROPIN = os.path.join("dropin", "libcp-dropin.so")
+DROPIN_TEST = os.path.join("dropin", "libcp-dropin-test.so")
 PRELOAD = tables.PRELOAD
 
 
-def dropin_path(build_dir):
-    """The drop-in library of a build, or UserError saying why not."""
-    path = os.path.join(build_dir, DROPIN)
+def dropin_path(build_dir, name=DROPIN):
+    """A drop-in library of a build, or UserError saying why not."""
+    path = os.path.join(build_dir, name)
     if not os.path.isfile(path):
         raise UserError(f"{path} is missing: the drop-in library is built "
                         "on 64-bit systems only (dropin/CMakeLists.txt); "
@@ -43,7 +46,8 @@ def preload(build_dir, cases):
     """The cp-preload column: each libc-backend program started through
     env(1) with the drop-in preloaded, so a record's command reproduces it
     as it ran."""
-    prefix = ["env", "LD_PRELOAD=" + os.path.abspath(dropin_path(build_dir))]
+    prefix = ["env", "LD_PRELOAD=" + os.path.abspath(
+        dropin_path(build_dir, DROPIN_TEST))]
     return Launch(PRELOAD, prefix, dict(cases),
                   os.path.join(build_dir, "stress", STORM),
                   how="the libc backend's programs with libcp-dropin.so "
