@@ -36,6 +36,8 @@
  * waits for the count to reach zero.
  */
 #define _GNU_SOURCE
+#include "posix_internal.h"
+
 #include <cp.h>
 #include <errno.h>
 #include <limits.h>
@@ -127,38 +129,36 @@ static void cp_cond_cancelled(void *p)
 	pthread_mutex_lock(w->m);
 }
 
-static int cp_cond_bad_time(const struct timespec *abs)
-{
-	return abs && (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L);
-}
-
 /* Sleep while seq == seen: 0 when it moved (or the wait was woken),
  * ETIMEDOUT when the deadline passed first.  The futex wait is the
  * cancellation point. */
 static int cp_cond_sleep(cp_cond_t *c, uint32_t seen, int clock_flag,
-			 const struct timespec *abs)
+			 const struct cp_abstime *abs)
 {
 	int op = FUTEX_WAIT_BITSET | cp_cond_private(c) | clock_flag;
 
 	if (abs && abs->tv_sec < 0)
 		return ETIMEDOUT;   /* the kernel would say EINVAL */
 	while (__atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seen) {
-		if (cp_futex(&c->seq, op, seen, abs, NULL,
-			     FUTEX_BITSET_MATCH_ANY) < 0 && errno == ETIMEDOUT)
+		if (cp_futex_wait_until(&c->seq, op, seen, abs) < 0 &&
+		    errno == ETIMEDOUT)
 			return __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == seen
 				       ? ETIMEDOUT : 0;
 	}
 	return 0;
 }
 
-static int cp_cond_wait_abs(cp_cond_t *c, pthread_mutex_t *m, int clock_flag,
-			    const struct timespec *abs)
+int cp_cond_wait_until(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+		       const struct cp_abstime *abs)
 {
 	struct cp_cond_waiter w = { c, m };
+	int clock_flag = clock == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0;
 	int saved_errno = errno, err, lock_err;
 	uint32_t seen;
 
-	if (cp_cond_bad_time(abs))
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+		return EINVAL;
+	if (abs && !cp_abstime_valid(abs))
 		return EINVAL;
 	cp_testcancel();
 	/* Both under the mutex: a signaller that holds it sees this waiter,
@@ -180,21 +180,25 @@ static int cp_cond_wait_abs(cp_cond_t *c, pthread_mutex_t *m, int clock_flag,
 
 int cp_cond_wait(cp_cond_t *c, pthread_mutex_t *m)
 {
-	return cp_cond_wait_abs(c, m, 0, NULL);
+	return cp_cond_wait_until(c, m, CLOCK_REALTIME, NULL);
 }
 
 int cp_cond_clockwait(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		      const struct timespec *abstime)
 {
-	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
-		return EINVAL;
-	return cp_cond_wait_abs(c, m, clock == CLOCK_REALTIME ?
-				FUTEX_CLOCK_REALTIME : 0, abstime);
+	struct cp_abstime abs;
+
+	return cp_cond_wait_until(c, m, clock, cp_abstime_of(abstime, &abs));
+}
+
+/* The clock of the attribute cp_cond_init was given. */
+clockid_t cp_cond_clock(const cp_cond_t *c)
+{
+	return c->flags & CP_COND_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 }
 
 int cp_cond_timedwait(cp_cond_t *c, pthread_mutex_t *m,
 		      const struct timespec *abstime)
 {
-	return cp_cond_clockwait(c, m, c->flags & CP_COND_MONOTONIC ?
-				 CLOCK_MONOTONIC : CLOCK_REALTIME, abstime);
+	return cp_cond_clockwait(c, m, cp_cond_clock(c), abstime);
 }

@@ -52,7 +52,7 @@ static long cp_tid_offset(void)
 
 /* 0 once the thread has exited, or ETIMEDOUT.  The cancellation point. */
 static int cp_join_sleep(pthread_t t, long off, int clock_flag,
-			 const struct timespec *abs)
+			 const struct cp_abstime *abs)
 {
 	uint32_t *word = (uint32_t *)((char *)t + off);
 	uint32_t tid;
@@ -60,8 +60,8 @@ static int cp_join_sleep(pthread_t t, long off, int clock_flag,
 	while ((tid = __atomic_load_n(word, __ATOMIC_ACQUIRE)) != 0) {
 		if (abs && abs->tv_sec < 0)
 			return ETIMEDOUT;
-		if (cp_futex(word, FUTEX_WAIT_BITSET | clock_flag, tid, abs, NULL,
-			     FUTEX_BITSET_MATCH_ANY) < 0 && errno == ETIMEDOUT)
+		if (cp_futex_wait_until(word, FUTEX_WAIT_BITSET | clock_flag, tid,
+					abs) < 0 && errno == ETIMEDOUT)
 			return ETIMEDOUT;
 	}
 	return 0;
@@ -72,7 +72,7 @@ typedef int cp_timedjoin_fn(pthread_t, void **, const struct timespec *);
 /* No tid word: slices of the C library's timed join (realtime deadlines),
  * acting on a cancellation between them.  A slice that joined returns 0. */
 static int cp_join_sliced(pthread_t t, void **ret, clockid_t clock,
-			  const struct timespec *abs)
+			  const struct cp_abstime *abs)
 {
 	static cp_timedjoin_fn *timedjoin;
 	struct timespec end;
@@ -83,7 +83,8 @@ static int cp_join_sliced(pthread_t t, void **ret, clockid_t clock,
 	if (!timedjoin)
 		return ENOSYS;
 	for (;;) {
-		if (abs && cp_slice_end(clock, abs, &end))
+		if (abs && cp_slice_end(clock, &(struct timespec){
+					(time_t)abs->tv_sec, abs->tv_nsec }, &end))
 			return ETIMEDOUT;
 		cp_slice_end(CLOCK_REALTIME, NULL, &end);
 		if ((err = timedjoin(t, ret, &end)) != ETIMEDOUT)
@@ -92,12 +93,16 @@ static int cp_join_sliced(pthread_t t, void **ret, clockid_t clock,
 	}
 }
 
-static int cp_join(pthread_t t, void **ret, clockid_t clock,
-		   const struct timespec *abs)
+int cp_join_until(pthread_t t, void **ret, clockid_t clock,
+		  const struct cp_abstime *abs)
 {
 	long off = cp_tid_offset();
 	int saved_errno = errno, err;
 
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+		return EINVAL;
+	if (abs && !cp_abstime_valid(abs))
+		return EINVAL;
 	/* POSIX: "shall occur", also when the thread has already exited. */
 	cp_testcancel();
 	if ((err = pthread_tryjoin_np(t, ret)) != EBUSY)
@@ -115,17 +120,15 @@ static int cp_join(pthread_t t, void **ret, clockid_t clock,
 
 int cp_pthread_join(pthread_t t, void **ret)
 {
-	return cp_join(t, ret, CLOCK_MONOTONIC, NULL);
+	return cp_join_until(t, ret, CLOCK_MONOTONIC, NULL);
 }
 
 int cp_pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
 			    const struct timespec *abstime)
 {
-	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
-		return EINVAL;
-	if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L))
-		return EINVAL;
-	return cp_join(t, ret, clock, abstime);
+	struct cp_abstime abs;
+
+	return cp_join_until(t, ret, clock, cp_abstime_of(abstime, &abs));
 }
 
 int cp_pthread_timedjoin_np(pthread_t t, void **ret,

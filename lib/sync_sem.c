@@ -33,6 +33,8 @@
  * fail with ENOSYS.
  */
 #define _GNU_SOURCE
+#include "posix_internal.h"
+
 #include <cp.h>
 #include <errno.h>
 #include <linux/futex.h>
@@ -49,13 +51,13 @@ static int cp_sem_futex_flags(int private_field)
 /* Sleep while *word == val: 0 (woken, or the word moved) or the errno
  * value the caller reports (ETIMEDOUT, EINTR).  The cancellation point. */
 static int cp_sem_sleep(uint32_t *word, uint32_t val, int private_field,
-			int clock_flag, const struct timespec *abs)
+			int clock_flag, const struct cp_abstime *abs)
 {
 	int op = FUTEX_WAIT_BITSET | cp_sem_futex_flags(private_field) | clock_flag;
 
 	if (abs && abs->tv_sec < 0)
 		return ETIMEDOUT;   /* the kernel would say EINVAL */
-	if (cp_futex(word, op, val, abs, NULL, FUTEX_BITSET_MATCH_ANY) == 0)
+	if (cp_futex_wait_until(word, op, val, abs) == 0)
 		return 0;
 	return errno == EAGAIN ? 0 : errno;
 }
@@ -90,7 +92,7 @@ static void cp_sem_unregister(void *p)
 
 /* Until a token is taken (0) or the wait fails (an errno value). */
 static int cp_sem_wait_registered(struct cp_glibc_sem *s, uint64_t d,
-				  int clock_flag, const struct timespec *abs)
+				  int clock_flag, const struct cp_abstime *abs)
 {
 	int err;
 
@@ -113,7 +115,7 @@ static int cp_sem_wait_registered(struct cp_glibc_sem *s, uint64_t d,
 }
 
 static int cp_sem_wait_slow(struct cp_glibc_sem *s, int clock_flag,
-			    const struct timespec *abs)
+			    const struct cp_abstime *abs)
 {
 	uint64_t d = __atomic_fetch_add(&s->data, CP_SEM_WAITER, __ATOMIC_RELAXED);
 	volatile int err;
@@ -173,7 +175,7 @@ static void cp_sem_unregister(void *p)
 /* Until there is a token: keep the waiters bit set, sleep on a value of
  * "no tokens, waiters" (0 tokens, bit set). */
 static int cp_sem_wait_token(struct cp_glibc_sem *s, uint32_t *v,
-			     int clock_flag, const struct timespec *abs)
+			     int clock_flag, const struct cp_abstime *abs)
 {
 	int err;
 
@@ -196,7 +198,7 @@ static int cp_sem_wait_token(struct cp_glibc_sem *s, uint32_t *v,
 
 /* Until a token is taken (0) or the wait fails (an errno value). */
 static int cp_sem_wait_registered(struct cp_glibc_sem *s, int clock_flag,
-				  const struct timespec *abs)
+				  const struct cp_abstime *abs)
 {
 	uint32_t v = __atomic_load_n(&s->value, __ATOMIC_RELAXED);
 	int err;
@@ -211,7 +213,7 @@ static int cp_sem_wait_registered(struct cp_glibc_sem *s, int clock_flag,
 }
 
 static int cp_sem_wait_slow(struct cp_glibc_sem *s, int clock_flag,
-			    const struct timespec *abs)
+			    const struct cp_abstime *abs)
 {
 	volatile int err;
 
@@ -230,7 +232,7 @@ _Static_assert(sizeof(struct cp_glibc_sem) <= sizeof(sem_t),
 
 /* POSIX: "shall occur" even when a token is there, so test first. */
 static int cp_sem_wait_abs(sem_t *sem, int clock_flag,
-			   const struct timespec *abs)
+			   const struct cp_abstime *abs)
 {
 	struct cp_glibc_sem *s = (struct cp_glibc_sem *)sem;
 	int err;
@@ -247,7 +249,7 @@ static int cp_sem_wait_abs(sem_t *sem, int clock_flag,
 #else /* not glibc */
 
 static int cp_sem_wait_abs(sem_t *sem, int clock_flag,
-			   const struct timespec *abs)
+			   const struct cp_abstime *abs)
 {
 	(void)sem;
 	(void)clock_flag;
@@ -263,15 +265,23 @@ int cp_sem_wait(sem_t *sem)
 	return cp_sem_wait_abs(sem, 0, NULL);
 }
 
-int cp_sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+/* The deadline is checked before anything else, as glibc does. */
+int cp_sem_wait_until(sem_t *sem, clockid_t clock, const struct cp_abstime *abs)
 {
 	if ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
-	    abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000L) {
+	    (abs && !cp_abstime_valid(abs))) {
 		errno = EINVAL;
 		return -1;
 	}
 	return cp_sem_wait_abs(sem, clock == CLOCK_REALTIME ?
-			       FUTEX_CLOCK_REALTIME : 0, abstime);
+			       FUTEX_CLOCK_REALTIME : 0, abs);
+}
+
+int cp_sem_clockwait(sem_t *sem, clockid_t clock, const struct timespec *abstime)
+{
+	struct cp_abstime abs;
+
+	return cp_sem_wait_until(sem, clock, cp_abstime_of(abstime, &abs));
 }
 
 int cp_sem_timedwait(sem_t *sem, const struct timespec *abstime)

@@ -6,6 +6,8 @@
  * rule.
  */
 #define _GNU_SOURCE
+#include "posix_internal.h"
+
 #include <cp.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,25 +34,31 @@ int cp_usleep(unsigned int usec)
 	return cp_nanosleep(&ts, NULL);
 }
 
+/* libcp's 64-bit-offset fcntl (cp.h names it only for callers built with
+ * _FILE_OFFSET_BITS=64; on a 64-bit arch it is cp_fcntl). */
+int cp_fcntl64(int fd, int cmd, ...);
+
 /* A lock on [current offset, +len) (len 0: to the end of the file, len
  * negative: the len bytes before the offset), through record locks as
- * POSIX describes lockf.  Only F_LOCK waits, so only it is a cancellation
- * point (cp_fcntl's F_SETLKW); F_TEST reports EACCES when another process
- * holds a lock there. */
-int cp_lockf(int fd, int cmd, off_t len)
+ * POSIX describes lockf: struct flock64 and the 64-bit lock commands,
+ * which on a 64-bit arch are the plain ones.  Only F_LOCK waits, so only
+ * it is a cancellation point (F_SETLKW); F_TEST reports EACCES when
+ * another process holds a lock there. */
+int cp_lockf64(int fd, int cmd, int64_t len)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_CUR, .l_len = len };
+	struct flock64 fl = { .l_type = F_WRLCK, .l_whence = SEEK_CUR,
+			      .l_len = len };
 
 	switch (cmd) {
 	case F_LOCK:
-		return cp_fcntl(fd, F_SETLKW, &fl);
+		return cp_fcntl64(fd, F_SETLKW64, &fl);
 	case F_TLOCK:
-		return cp_fcntl(fd, F_SETLK, &fl);
+		return cp_fcntl64(fd, F_SETLK64, &fl);
 	case F_ULOCK:
 		fl.l_type = F_UNLCK;
-		return cp_fcntl(fd, F_SETLK, &fl);
+		return cp_fcntl64(fd, F_SETLK64, &fl);
 	case F_TEST:
-		if (cp_fcntl(fd, F_GETLK, &fl))
+		if (cp_fcntl64(fd, F_GETLK64, &fl))
 			return -1;
 		if (fl.l_type == F_UNLCK || fl.l_pid == getpid())
 			return 0;
@@ -59,6 +67,11 @@ int cp_lockf(int fd, int cmd, off_t len)
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+int cp_lockf(int fd, int cmd, off_t len)
+{
+	return cp_lockf64(fd, cmd, len);
 }
 
 /* POSIX: returns the error number, never EINTR (a handler that ended the

@@ -240,9 +240,11 @@ int cp_cond_signal(cp_cond_t *c);
 int cp_cond_broadcast(cp_cond_t *c);
 int cp_cond_wait(cp_cond_t *c, pthread_mutex_t *m);
 int cp_cond_timedwait(cp_cond_t *c, pthread_mutex_t *m,
-		      const struct timespec *abstime);
+		      const struct timespec *abstime)
+	CP_ABI_TIME64(cp_cond_timedwait);
 int cp_cond_clockwait(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
-		      const struct timespec *abstime);
+		      const struct timespec *abstime)
+	CP_ABI_TIME64(cp_cond_clockwait);
 
 /* Semaphores: the C library's own sem_t (glibc: its process-shared
  * protocol is ABI, and libcp speaks it, so sem_init, sem_open, sem_post,
@@ -250,24 +252,30 @@ int cp_cond_clockwait(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
  * also from another process).  -1 and errno, like sem_wait.  ENOSYS with
  * another C library. */
 int cp_sem_wait(sem_t *s);
-int cp_sem_timedwait(sem_t *s, const struct timespec *abstime);
-int cp_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime);
+int cp_sem_timedwait(sem_t *s, const struct timespec *abstime)
+	CP_ABI_TIME64(cp_sem_timedwait);
+int cp_sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *abstime)
+	CP_ABI_TIME64(cp_sem_clockwait);
 
 /* Joining: a cancelled join leaves its target joinable; a join whose
  * target has exited completes.  Error numbers like pthread_join. */
 int cp_pthread_join(pthread_t t, void **ret);
 int cp_pthread_timedjoin_np(pthread_t t, void **ret,
-			    const struct timespec *abstime);
+			    const struct timespec *abstime)
+	CP_ABI_TIME64(cp_pthread_timedjoin_np);
 int cp_pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
-			    const struct timespec *abstime);
+			    const struct timespec *abstime)
+	CP_ABI_TIME64(cp_pthread_clockjoin_np);
 
 /* Message queues, POSIX and System V. */
 ssize_t cp_mq_receive(mqd_t q, char *buf, size_t len, unsigned int *prio);
 ssize_t cp_mq_timedreceive(mqd_t q, char *buf, size_t len, unsigned int *prio,
-			   const struct timespec *abstime);
+			   const struct timespec *abstime)
+	CP_ABI_TIME64(cp_mq_timedreceive);
 int cp_mq_send(mqd_t q, const char *buf, size_t len, unsigned int prio);
 int cp_mq_timedsend(mqd_t q, const char *buf, size_t len, unsigned int prio,
-		    const struct timespec *abstime);
+		    const struct timespec *abstime)
+	CP_ABI_TIME64(cp_mq_timedsend);
 ssize_t cp_msgrcv(int id, void *msg, size_t size, long type, int flags);
 int cp_msgsnd(int id, const void *msg, size_t size, int flags);
 
@@ -277,11 +285,11 @@ int cp_msgsnd(int id, const void *msg, size_t size, int flags);
  * cp_system kills and reaps its child when cancelled while waiting. */
 unsigned int cp_sleep(unsigned int seconds);
 int cp_usleep(unsigned int usec);
-int cp_lockf(int fd, int cmd, off_t len);
+int cp_lockf(int fd, int cmd, off_t len) CP_ABI_OFF64(cp_lockf);
 int cp_sigwait(const sigset_t *set, int *sig);
 pid_t cp_wait(int *status);
 int cp_aio_suspend(const struct aiocb *const list[], int n,
-		   const struct timespec *timeout);
+		   const struct timespec *timeout) CP_ABI_TIME64(cp_aio_suspend);
 int cp_system(const char *command);
 
 #undef CP_ABI_OFF64

@@ -20,6 +20,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <mqueue.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +195,84 @@ static void check_rusage(void)
 	      "cp_wait4's rusage in the caller's layout", (long)ru.ru_nivcsw, 0);
 }
 
+/* The POSIX cancellation points of LIBCP_1.2 with a deadline whose
+ * 64-bit tv_sec has a high half of 2,000,000,000: read as a 32-bit
+ * timespec, that high half is the nanoseconds, out of range (EINVAL);
+ * read right, the deadline is centuries away and each call completes on
+ * what it waits for (a token, a message, a signal, an exit). */
+#define HIGH_HALF_INVALID_NSEC ((time_t)((int64_t)2000000000 << 32))
+
+static pthread_mutex_t abi_mutex = PTHREAD_MUTEX_INITIALIZER;
+static cp_cond_t abi_cond = CP_COND_INITIALIZER;
+static int abi_flag;
+
+/* Signals once the waiter has released the mutex inside its wait. */
+static void *abi_signaller(void *p)
+{
+	(void)p;
+	pthread_mutex_lock(&abi_mutex);
+	abi_flag = 1;
+	cp_cond_signal(&abi_cond);
+	pthread_mutex_unlock(&abi_mutex);
+	return NULL;
+}
+
+static void *abi_exits(void *p)
+{
+	return p;
+}
+
+static void check_posix_times(const char *path)
+{
+	const struct timespec far = { HIGH_HALF_INVALID_NSEC, 0 };
+	struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	char name[64], buf[8];
+	pthread_t th;
+	void *ret = NULL;
+	sem_t sem;
+	mqd_t q;
+	pid_t pid;
+	long r;
+	int fd, st;
+
+	pthread_mutex_lock(&abi_mutex);
+	pthread_create(&th, NULL, abi_signaller, NULL);
+	r = 0;
+	while (!abi_flag && r == 0)
+		r = cp_cond_timedwait(&abi_cond, &abi_mutex, &far);
+	pthread_mutex_unlock(&abi_mutex);
+	pthread_join(th, NULL);
+	check(r == 0, "cp_cond_timedwait with a 64-bit time", r, 0);
+	sem_init(&sem, 0, 1);
+	r = cp_sem_timedwait(&sem, &far);
+	check(r == 0, "cp_sem_timedwait with a 64-bit time", r, errno);
+	pthread_create(&th, NULL, abi_exits, &sem);
+	r = cp_pthread_timedjoin_np(th, &ret, &far);
+	check(r == 0 && ret == &sem, "cp_pthread_timedjoin_np with a 64-bit time",
+	      r, 0);
+	snprintf(name, sizeof name, "/cp-abi-%d", getpid());
+	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+	mq_unlink(name);
+	mq_send(q, "m", 1, 0);
+	r = cp_mq_timedreceive(q, buf, sizeof buf, NULL, &far);
+	check(r == 1, "cp_mq_timedreceive with a 64-bit time", r, errno);
+	mq_close(q);
+	/* lockf of 5 GiB: cut to 32 bits, 1 GiB. */
+	fd = cp_open(path, O_RDWR);
+	r = cp_lockf(fd, F_LOCK, five_gib);
+	check(r == 0, "cp_lockf of 5 GiB", r, errno);
+	if ((pid = fork()) == 0) {
+		struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				   .l_start = five_gib - 4096, .l_len = 1 };
+
+		_exit(fcntl(fd, F_GETLK, &q) == 0 && q.l_type == F_WRLCK ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "cp_lockf's lock reaches 5 GiB (seen by another process)", st, 0);
+	close(fd);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/cp-abi-XXXXXX";
@@ -205,6 +286,7 @@ int main(void)
 	check_offsets(fd);
 	close(fd);
 	check_open_and_lock(path);
+	check_posix_times(path);
 	unlink(path);
 	check_times();
 	check_recvmmsg();
