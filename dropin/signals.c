@@ -7,6 +7,12 @@
  * disposition, would otherwise make cancellation hang or kill the
  * process.  Other ways to a disposition (sigset, sigvec, bsd_signal) go
  * through the C library's internal sigaction and are not guarded.
+ *
+ * And it is out of the program's real-time range, as glibc's own two
+ * signals are: SIGRTMAX is a call (__libc_current_sigrtmax), and with
+ * libcp's signal at the top of the range (its default, SIGRTMAX - 1, or
+ * SIGRTMAX) the drop-in's answer ends the range below it.  A program that
+ * uses every real-time signal it is given then never meets it.
  */
 #define _GNU_SOURCE
 #include "dropin.h"
@@ -76,6 +82,24 @@ CP_DROPIN int sigaction(int sig, const struct sigaction *act,
 }
 
 CP_DROPIN_ALIAS(sigaction, __sigaction);
+
+typedef int cp_sigrtmax_fn(void);
+
+/* Before the drop-in's constructor (libcp's own start-up, which picks its
+ * signal from SIGRTMAX), the C library's answer. */
+CP_DROPIN int __libc_current_sigrtmax(void)
+{
+	static cp_sigrtmax_fn *real;
+	int max, sig;
+
+	if (!real)
+		real = (cp_sigrtmax_fn *)cp_libc_sym("__libc_current_sigrtmax");
+	max = real();
+	if (!__atomic_load_n(&cp_dropin_guarding, __ATOMIC_ACQUIRE))
+		return max;
+	sig = cp_signal();
+	return sig >= max - 1 && sig <= max ? sig - 1 : max;
+}
 
 typedef sighandler_t cp_signal_fn(int, sighandler_t);
 

@@ -86,15 +86,24 @@ CP_DROPIN int sigsuspend(const sigset_t *mask)
 }
 CP_DROPIN_ALIAS(sigsuspend, __sigsuspend);
 
+/* glibc reports a signal sent by tgkill (raise's way) as sent by kill:
+ * SI_USER, not the kernel's SI_TKILL.  Programs test for SI_USER. */
+static int cp_dropin_si_user(int sig, siginfo_t *info)
+{
+	if (sig > 0 && info && info->si_code == SI_TKILL)
+		info->si_code = SI_USER;
+	return sig;
+}
+
 CP_DROPIN int sigtimedwait(const sigset_t *set, siginfo_t *info,
 			   const struct timespec *timeout)
 {
-	return cp_sigtimedwait(set, info, timeout);
+	return cp_dropin_si_user(cp_sigtimedwait(set, info, timeout), info);
 }
 
 CP_DROPIN int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 {
-	return cp_sigwaitinfo(set, info);
+	return cp_dropin_si_user(cp_sigwaitinfo(set, info), info);
 }
 
 CP_DROPIN int sigwait(const sigset_t *set, int *sig)

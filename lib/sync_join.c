@@ -50,7 +50,9 @@ static long cp_tid_offset(void)
 	return off;
 }
 
-/* 0 once the thread has exited, or ETIMEDOUT.  The cancellation point. */
+/* 0 once the thread has exited, or ETIMEDOUT.  The cancellation point.
+ * glibc marks the word of a thread already joined (its descriptor freed)
+ * with -1: joining it again is ESRCH, as glibc's own join says. */
 static int cp_join_sleep(pthread_t t, long off, int clock_flag,
 			 const struct cp_abstime *abs)
 {
@@ -58,6 +60,8 @@ static int cp_join_sleep(pthread_t t, long off, int clock_flag,
 	uint32_t tid;
 
 	while ((tid = __atomic_load_n(word, __ATOMIC_ACQUIRE)) != 0) {
+		if ((int32_t)tid < 0)
+			return ESRCH;
 		if (abs && abs->tv_sec < 0)
 			return ETIMEDOUT;
 		if (cp_futex_wait_until(word, FUTEX_WAIT_BITSET | clock_flag, tid,

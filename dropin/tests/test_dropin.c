@@ -9,7 +9,8 @@
  *    in pthread_cond_wait is cancelled, the last with its mutex owned by
  *    the cleanup handler;
  *  - the cancel signal cannot be blocked (a full mask leaves it out) nor
- *    its handler replaced (EINVAL);
+ *    its handler replaced (EINVAL), and is above SIGRTMAX;
+ *  - sigwaitinfo reports raise's signal as SI_USER, as glibc does;
  *  - a thread blocked inside stdio (fgets: glibc's internal read) is not
  *    cancelled there, and keeps its line: the drop-in's stated limit.
  * Exit 0 when every check passes, 1 with one line per failure.
@@ -143,13 +144,31 @@ static int cancelled_in(void *(*fn)(void *), struct target *t, long nr)
 	return ret == PTHREAD_CANCELED && !t->returned;
 }
 
+/* raise sends with tgkill (the kernel's SI_TKILL); glibc says SI_USER. */
+static int raised_is_si_user(void)
+{
+	siginfo_t si = { 0 };
+	sigset_t usr1, old;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, &old);
+	raise(SIGUSR1);
+	if (sigwaitinfo(&usr1, &si) != SIGUSR1)
+		return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return si.si_code == SI_USER;
+}
+
 int main(void)
 {
 	struct target r = { 0 }, o = { 0 }, c = { 0 }, s = { 0 };
 	pthread_mutexattr_t ma;
 	struct sigaction sa = { .sa_handler = SIG_IGN };
 	const char *env = getenv("CP_SIGNAL");
-	int fds[2], sig = env && *env ? atoi(env) : SIGRTMAX - 1;
+	/* libcp's default, the C library's SIGRTMAX - 1 (the drop-in's
+	 * SIGRTMAX is lower: that is one of the checks). */
+	int fds[2], sig = env && *env ? atoi(env) : _NSIG - 2;
 	sigset_t all, now;
 
 	if (pipe(fds))
@@ -178,6 +197,9 @@ int main(void)
 	pthread_sigmask(SIG_UNBLOCK, &all, NULL);
 	check(sigaction(sig, &sa, NULL) == -1 && errno == EINVAL,
 	      "the cancel signal's handler could be replaced");
+	check(SIGRTMAX < sig, "the cancel signal is inside SIGRTMIN..SIGRTMAX");
+	check(raised_is_si_user(), "sigwaitinfo reported raise's signal as "
+	      "other than SI_USER");
 
 	/* stdio reads through glibc's internal read: no cancellation point
 	 * under the drop-in, so the request sends no signal at all and the

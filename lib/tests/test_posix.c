@@ -365,6 +365,9 @@ START_TEST(join_returns_value)
 	ck_assert_int_eq(pthread_create(&th, NULL, returns_value, (void *)7), 0);
 	ck_assert_int_eq(cp_pthread_join(th, &ret), 0);
 	ck_assert_ptr_eq(ret, (void *)7);
+	/* Joining it again is undefined; glibc says ESRCH, and so do we
+	 * (rather than wait for a thread that is gone). */
+	ck_assert_int_eq(cp_pthread_join(th, NULL), ESRCH);
 	ck_assert_int_eq(cp_pthread_join(pthread_self(), NULL), EDEADLK);
 	unit_start(&t, exits_on_flag);
 	ck_assert_int_eq(cp_pthread_clockjoin_np(t.th, NULL, CLOCK_MONOTONIC, &abs),
