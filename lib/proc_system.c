@@ -95,6 +95,19 @@ static int cp_system_spawn(const char *cmd, struct cp_system_run *run)
 	return err;
 }
 
+/* The wait, with its cleanup handler (setjmp's frame, apart). */
+static pid_t cp_system_wait(struct cp_system_run *run, int *status)
+{
+	volatile pid_t r;
+
+	pthread_cleanup_push(cp_system_cancelled, run);
+	do
+		r = cp_wait4(run->pid, status, 0, NULL);
+	while (r < 0 && errno == EINTR);
+	pthread_cleanup_pop(0);
+	return r;
+}
+
 /* NULL asks whether a shell is there.  A shell that cannot be started
  * reports status 127 (as glibc does), errno saying why. */
 int cp_system(const char *cmd)
@@ -112,11 +125,7 @@ int cp_system(const char *cmd)
 		errno = err;
 		return 127 << 8;
 	}
-	pthread_cleanup_push(cp_system_cancelled, &run);
-	do
-		r = cp_wait4(run.pid, &status, 0, NULL);
-	while (r < 0 && errno == EINTR);
-	pthread_cleanup_pop(0);
+	r = cp_system_wait(&run, &status);
 	cp_system_leave(&run);
 	return r < 0 ? -1 : status;
 }

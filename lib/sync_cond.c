@@ -148,6 +148,19 @@ static int cp_cond_sleep(cp_cond_t *c, uint32_t seen, int clock_flag,
 	return 0;
 }
 
+/* The sleep with its cleanup handler (setjmp's frame, apart). */
+static int cp_cond_sleep_cancellable(struct cp_cond_waiter *w, uint32_t seen,
+				     int clock_flag,
+				     const struct cp_abstime *abs)
+{
+	volatile int err;
+
+	pthread_cleanup_push(cp_cond_cancelled, w);
+	err = cp_cond_sleep(w->c, seen, clock_flag, abs);
+	pthread_cleanup_pop(0);
+	return err;
+}
+
 int cp_cond_wait_until(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		       const struct cp_abstime *abs)
 {
@@ -169,9 +182,7 @@ int cp_cond_wait_until(cp_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		cp_cond_leave(c);
 		return err;
 	}
-	pthread_cleanup_push(cp_cond_cancelled, &w);
-	err = cp_cond_sleep(c, seen, clock_flag, abs);
-	pthread_cleanup_pop(0);
+	err = cp_cond_sleep_cancellable(&w, seen, clock_flag, abs);
 	cp_cond_leave(c);
 	lock_err = pthread_mutex_lock(m);
 	errno = saved_errno;
