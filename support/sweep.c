@@ -4,6 +4,7 @@
 #include "sweep.h"
 
 #include "handshake.h"
+#include "step.h"
 #include "verdict.h"
 #include <sweep_arch.h>
 
@@ -139,117 +140,6 @@ static int sweep_command(struct sweep_run *r, char c)
 		       ? 0 : -1;
 }
 
-#ifdef SWEEP_ATOMIC_LOAD
-/* ---- atomic sequences: run through, not stepped --------------------- */
-
-/* A load-exclusive / store-exclusive pair (aarch64's LDXR..STXR, riscv's
- * LR..SC) succeeds only when nothing happens between the two; every
- * ptrace stop is a trip through the kernel, which clears the exclusive
- * monitor or the reservation, so a single-stepped store-exclusive fails
- * forever and the loop around it never ends (glibc's atomics on CPUs
- * without single-instruction ones).  Like a debugger, the tracer runs such
- * a sequence as one step: breakpoints where it can leave (after the store
- * and its retry branch, and at the targets of the conditional branches
- * that jump out of it), continue, restore. */
-#define SWEEP_ATOMIC_SCAN 16
-#define SWEEP_ATOMIC_EXITS 4
-
-static uint32_t sweep_insn(pid_t tid, uintptr_t pc)
-{
-	return (uint32_t)ptrace(PTRACE_PEEKTEXT, tid, (void *)pc, NULL);
-}
-
-static void sweep_exit_add(uintptr_t *exits, int *n, uintptr_t at)
-{
-	for (int k = 0; k < *n; k++)
-		if (exits[k] == at)
-			return;
-	if (*n < SWEEP_ATOMIC_EXITS)
-		exits[(*n)++] = at;
-}
-
-/* The addresses an atomic sequence that starts at pc can leave by, or 0
- * when pc is no load-exclusive. */
-static int sweep_atomic_exits(pid_t tid, uintptr_t pc, uintptr_t *exits)
-{
-	uintptr_t at = pc, to;
-	uint32_t i = sweep_insn(tid, pc);
-	int n = 0;
-
-	if (!SWEEP_ATOMIC_LOAD(i))
-		return 0;
-	for (int k = 0; k < SWEEP_ATOMIC_SCAN; k++) {
-		at += SWEEP_INSN_LEN(i);
-		i = sweep_insn(tid, at);
-		to = sweep_arch_branch_target(at, i);
-		if (to > at)
-			sweep_exit_add(exits, &n, to);
-		if (SWEEP_ATOMIC_STORE(i)) {
-			at += SWEEP_INSN_LEN(i);
-			i = sweep_insn(tid, at);
-			to = sweep_arch_branch_target(at, i);
-			if (to && to <= pc)   /* the retry branch: skip it too */
-				at += SWEEP_INSN_LEN(i);
-			sweep_exit_add(exits, &n, at);
-			return n;
-		}
-	}
-	return 0;       /* no store within reach: step it like any other */
-}
-
-/* Continue until one of the exits; 0 when the target stopped there. */
-static int sweep_run_through(pid_t tid, const uintptr_t *exits, int n)
-{
-	long saved[SWEEP_ATOMIC_EXITS];
-	uintptr_t pc = 0, sp;
-	int st, rc = 0;
-
-	for (int k = 0; k < n; k++) {
-		errno = 0;
-		saved[k] = ptrace(PTRACE_PEEKTEXT, tid, (void *)exits[k], NULL);
-		if (errno || ptrace(PTRACE_POKETEXT, tid, (void *)exits[k],
-				    (void *)((saved[k] & ~(long)SWEEP_BREAKPOINT_MASK) |
-					     (long)SWEEP_BREAKPOINT)))
-			return -1;
-	}
-	if (ptrace(PTRACE_CONT, tid, NULL, NULL) ||
-	    waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st) ||
-	    WSTOPSIG(st) != SIGTRAP || sweep_arch_regs(tid, &pc, &sp))
-		rc = -1;
-	for (int k = 0; k < n; k++)
-		if (ptrace(PTRACE_POKETEXT, tid, (void *)exits[k],
-			   (void *)saved[k]))
-			rc = -1;
-	for (int k = 0; rc == 0 && k < n; k++)
-		if (pc == exits[k])
-			return 0;
-	return -1;
-}
-#endif
-
-static int sweep_step(pid_t tid)
-{
-	int st;
-#ifdef SWEEP_ATOMIC_LOAD
-	uintptr_t pc = 0, sp, exits[SWEEP_ATOMIC_EXITS];
-	int n;
-
-	if (sweep_arch_regs(tid, &pc, &sp))
-		return -1;
-	if ((n = sweep_atomic_exits(tid, pc, exits)) > 0)
-		return sweep_run_through(tid, exits, n);
-#ifdef SWEEP_ARCH_SOFT_STEP
-	if ((n = sweep_arch_next_pcs(tid, pc, sweep_insn(tid, pc), exits)) < 0)
-		return -1;
-	return sweep_run_through(tid, exits, n);
-#endif
-#endif
-	if (ptrace(PTRACE_SINGLESTEP, tid, NULL, NULL) ||
-	    waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st))
-		return -1;
-	return 0;
-}
-
 /* Fork a child, seize its target thread while it waits to start, start
  * it, and step it to the first instruction of the write wrapper. */
 static int sweep_spawn(struct sweep_run *r, uintptr_t entry, uintptr_t *sp)
@@ -278,7 +168,7 @@ static int sweep_spawn(struct sweep_run *r, uintptr_t entry, uintptr_t *sp)
 			return -1;
 		if (pc == entry)
 			return 0;
-		if (sweep_step(r->tid))
+		if (step_one(r->tid))
 			return -1;
 	}
 	return -1;
@@ -347,7 +237,7 @@ size_t sweep_trace(uintptr_t entry, uintptr_t *trace, size_t *sys_at)
 			    PTRACE_PEEKTEXT, r.tid, (void *)pc, NULL)))
 			*sys_at = n;
 		trace[n++] = pc;
-		if (sweep_step(r.tid))
+		if (step_one(r.tid))
 			break;
 	}
 	ptrace(PTRACE_DETACH, r.tid, NULL, NULL);
@@ -369,7 +259,7 @@ int sweep_at(uintptr_t entry, const uintptr_t *trace, size_t i)
 	if (rc)
 		sweep_setup_failed(&r, rc);
 	for (size_t k = 0; k < i; k++)
-		if (sweep_step(r.tid))
+		if (step_one(r.tid))
 			sweep_setup_failed(&r, 0);
 	if (sweep_arch_regs(r.tid, &pc, &sp) || pc != trace[i])
 		verdict_exit(VERDICT_ERROR, "step %zu: the target took another "

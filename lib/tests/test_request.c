@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/membarrier.h>
 #include <notify.h>
+#include <step.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -257,7 +258,8 @@ END_TEST
  * async-cancel-safe.  The interleaving, forced with ptrace: a child
  * process runs a target blocked in cp_read and a canceller with
  * asynchronous type.  The test single-steps the canceller through its
- * cp_cancel until the target's "signal in flight" flag turns 1 (the
+ * cp_cancel (support/step.c: atomic sequences run through as one step)
+ * until the target's "signal in flight" flag turns 1 (the
  * request is published, the signal not yet sent); while it is stopped
  * there, a third thread cancels the canceller.  Released, the canceller
  * must finish its request before it is cancelled itself: the target is
@@ -345,11 +347,8 @@ START_TEST(canceller_cancelled_mid_request)
 			break;
 		ck_assert_msg(++steps < 2000000, "the request never set the "
 			      "target's in-flight flag");
-		ck_assert_int_eq(ptrace(PTRACE_SINGLESTEP, m.canceller_tid,
-					NULL, NULL), 0);
-		ck_assert_int_eq(waitpid(m.canceller_tid, &st, __WALL),
-				 m.canceller_tid);
-		ck_assert_msg(WIFSTOPPED(st), "canceller ended while stepped");
+		ck_assert_msg(step_one(m.canceller_tid) == 0,
+			      "the canceller did not stop after one step");
 	}
 	ck_assert_int_eq(write(down[1], "c", 1), 1);
 	ck_assert_int_eq(read(up[0], &k, 1), 1);   /* cancel requested */
