@@ -578,7 +578,12 @@ static int has_cond_clockwait(void) { return be->posix->cond_clockwait != NULL; 
 static int has_sem_clockwait(void) { return be->posix->sem_clockwait != NULL; }
 static int has_clockjoin(void) { return be->posix->clockjoin != NULL; }
 
+/* 32-bit arches wait with a deadline through futex_time64. */
+#ifdef SYS_futex_time64
+#define PP_FUTEX { SYS_futex, SYS_futex_time64 }
+#else
 #define PP_FUTEX { SYS_futex, SYS_futex }
+#endif
 /* i386's C library reaches the System V queues through ipc(2). */
 #ifdef SYS_ipc
 #define PP_SYSV(nr) { nr, SYS_ipc }

@@ -195,9 +195,16 @@ struct wk_blocked {
 	pid_t tid;
 };
 
+/* A futex wait; 32-bit arches wait with a deadline through futex_time64. */
 static int wk_is_blocked(void *p)
 {
-	return task_syscall(((struct wk_blocked *)p)->tid) == SYS_futex;
+	long nr = task_syscall(((struct wk_blocked *)p)->tid);
+
+#ifdef SYS_futex_time64
+	if (nr == SYS_futex_time64)
+		return 1;
+#endif
+	return nr == SYS_futex;
 }
 
 static void wk_start(struct wk_run *r, struct wk_waiter *w, int offcpu)

@@ -75,9 +75,10 @@ long cp_futex_wait_until(uint32_t *word, int op, uint32_t val,
 {
 	struct { int64_t tv_sec, tv_nsec; } kts;
 
+	/* No deadline: the plain futex call, as the C library's own
+	 * untimed waits make it. */
 	if (!abs)
-		return cp_futex_time64(word, op, val, NULL, NULL,
-				       FUTEX_BITSET_MATCH_ANY);
+		return cp_futex(word, op, val, NULL, NULL, FUTEX_BITSET_MATCH_ANY);
 	kts.tv_sec = abs->tv_sec;
 	kts.tv_nsec = abs->tv_nsec;   /* without the caller's padding */
 	return cp_futex_time64(word, op, val, &kts, NULL, FUTEX_BITSET_MATCH_ANY);
