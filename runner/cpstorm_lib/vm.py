@@ -277,9 +277,11 @@ def _write_job(path, steps, result, kernel_check, home, accel):
 
 
 def run(arch, kernel, repo, build_dir, steps, stage, say, show=sys.stdout,
-        kernel_check=True, timeout_s=7200):
+        kernel_check=True, timeout_s=7200, writable=()):
     """Boot the guest, run the steps there, power it off.  `stage` is a
-    folder inside build_dir for the job, results and console log."""
+    folder inside build_dir for the job, results and console log;
+    `writable` names more folders the guest may write (the builds of the
+    other C libraries' backends)."""
     guest = GUESTS[arch]
     for path, what in ((repo, "source folder"), (build_dir, "--build-dir")):
         check_path(path, what)
@@ -296,6 +298,9 @@ def run(arch, kernel, repo, build_dir, steps, stage, say, show=sys.stdout,
         busybox = os.path.join(root, "usr", "bin", "busybox")
     shares = [(root, "/", "ro"), (repo, repo, "ro"),
               (build_dir, build_dir, "rw")]
+    for path in writable:
+        check_path(path, "build folder")
+        shares.append((path, path, "rw"))
     if not os.path.isfile(os.path.join(root, python.lstrip("/"))):
         raise UserError(f"the guest's root {root} has no {python}")
     job = os.path.join(stage, "job.json")

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-from . import bisect, report, vm
+from . import bisect, libcrun, libcs, report, vm
 from .errors import UserError
 from .verdict import Cell
 
@@ -114,15 +114,20 @@ def run(repo, args, say, resolved, bdir):
         stage = vm.stage_dir(bdir, kernel)
         step = vm.Step(guest_argv(repo, bdir, args, stage), repo,
                        os.path.join(stage, "run-output.txt"))
+        jsonl = os.path.join(stage, "run.jsonl")
+        if os.path.exists(jsonl):         # a former run's
+            os.unlink(jsonl)
         out = vm.run(arch, kernel, repo, bdir, [step], stage, say,
                      show=sys.stderr, kernel_check=not args.no_kernel_check,
-                     timeout_s=args.vm_timeout)
+                     timeout_s=args.vm_timeout, writable=_libc_builds(
+                         bdir, args.backends))
         statuses.append(1 if out.status is None else out.status)
-        jsonl = os.path.join(stage, "run.jsonl")
         per_kernel.append((kernel.name, out.kernel,
                            [] if out.status is None else
                            _cells(jsonl, kernel.name)))
-        if out.status is None:
+        if out.status is None or not os.path.exists(jsonl):
+            say(f"cpstorm: vm: {kernel.name}: no records (run exit "
+                f"{out.status}); see {step.stdout}")
             continue
         records.append((kernel.name, jsonl))
         say(f"cpstorm: vm: {kernel.name} (Linux {out.kernel}): run exit "
@@ -140,6 +145,14 @@ def run(repo, args, say, resolved, bdir):
             say("cpstorm: --junit with several kernels: each kernel's JUnit "
                 "is in <build>/vm-<kernel>/run-junit.xml")
     return max(statuses)
+
+
+def _libc_builds(bdir, backends):
+    """The build folders of the other C libraries' backends, which the
+    guest's runner checks (and may touch): shared writable."""
+    return [d for d in (libcrun.build_dir_for(bdir, b) for b in backends
+                        if libcs.is_name(b))
+            if os.path.isdir(d)]
 
 
 def _merge_records(records, path):
@@ -174,10 +187,13 @@ class KernelProber(bisect.Probes):
                 a.backend, "--cases", a.case, "--no-storm", "--repeat",
                 str(a.repeat), "--timeout", f"{a.timeout:g}", "--json",
                 os.path.join(stage, "bisect.jsonl")]
+        if os.path.exists(os.path.join(stage, "bisect.jsonl")):
+            os.unlink(os.path.join(stage, "bisect.jsonl"))   # a former run's
         out = vm.run(a.arch or "x86_64", kernel, self.repo, self.bdir,
                      [vm.Step(argv, self.repo, os.path.join(
                          stage, "bisect-output.txt"))], stage, self.say,
-                     show=None, timeout_s=a.vm_timeout)
+                     show=None, timeout_s=a.vm_timeout,
+                     writable=_libc_builds(self.bdir, [a.backend]))
         cells = _cells(os.path.join(stage, "bisect.jsonl"), name)
         if out.status is None:
             cells.append(Cell(a.case, a.backend, "error",
