@@ -123,6 +123,34 @@ def sysroot_build(repo, build_dir, sysroot, targets, say):
             why = f"C++ needs the host's libstdc++, built for a newer glibc: {why}"
         failed[t] = (verdict, f"did not build against {sysroot}: {why} "
                      f"(log: {log_path})")
+    return _record(build_dir, built, failed)
+
+
+OUTCOMES = "cpstorm-targets.json"
+
+
+def _record(build_dir, built, failed):
+    """Keep what a build made and why the rest failed beside it, so that a
+    run that must not build (--no-build, a VM's guest) reads it back."""
+    with open(os.path.join(build_dir, OUTCOMES), "w") as f:
+        json.dump({"built": built, "failed": failed}, f, indent=1)
+    return built, failed
+
+
+def prebuilt(build_dir, targets):
+    """(built, failed) of an earlier build of `targets`, or None when
+    there is none or its programs are gone."""
+    try:
+        with open(os.path.join(build_dir, OUTCOMES)) as f:
+            rec = json.load(f)
+    except (OSError, ValueError):
+        return None
+    built = {t: p for t, p in rec.get("built", {}).items() if t in targets}
+    failed = {t: tuple(w) for t, w in rec.get("failed", {}).items()
+              if t in targets}
+    if set(built) | set(failed) != set(targets) or \
+            not all(os.access(p, os.X_OK) for p in built.values()):
+        return None
     return built, failed
 
 
@@ -332,4 +360,4 @@ def musl_build(repo, system_build, build_dir, musl_root, targets, say):
                 built[t] = path
             else:
                 failed[t] = why
-    return built, failed
+    return _record(build_dir, built, failed)

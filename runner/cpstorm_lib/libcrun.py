@@ -104,8 +104,10 @@ def _built(name, prefix, built, failed, targets, how):
     return Launch(name, prefix, cases, built.get(STORM), skipped, how)
 
 
-def prepare(name, repo, build_dir, cases, say, apt=None):
-    """Launch for one libc backend name; fetches and builds on demand."""
+def prepare(name, repo, build_dir, cases, say, apt=None, no_build=False):
+    """Launch for one libc backend name; fetches and builds on demand
+    (no_build: takes an earlier build as it is, and builds only when
+    there is none)."""
     storm_binary = os.path.join(build_dir, "stress", STORM)
     if name.startswith(libcs.BUILD_TREE):
         path = os.path.abspath(os.path.expanduser(
@@ -125,19 +127,23 @@ def prepare(name, repo, build_dir, cases, say, apt=None):
                       "loader")
     if version.family == "glibc":
         root = libcs.fetch(apt, version, "sysroot", say)
-        built, failed = libcbuild.sysroot_build(
-            repo, build_dir_for(build_dir, name), root, targets, say)
+        built, failed = (no_build and libcbuild.prebuilt(
+            build_dir_for(build_dir, name), targets)) or \
+            libcbuild.sysroot_build(repo, build_dir_for(build_dir, name),
+                                    root, targets, say)
         return _built(name, _loader_prefix(root), built, failed, targets,
                       f"built against {version.name}'s libc6-dev, run "
                       "under its loader")
     root = libcs.fetch(apt, version, "runtime", say)
-    built, failed = libcbuild.musl_build(
-        repo, build_dir, build_dir_for(build_dir, name), root, targets, say)
+    built, failed = (no_build and libcbuild.prebuilt(
+        build_dir_for(build_dir, name), targets)) or \
+        libcbuild.musl_build(repo, build_dir, build_dir_for(build_dir, name),
+                             root, targets, say)
     return _built(name, [], built, failed, targets,
                   f"linked statically against {version.name}")
 
 
-def prepare_all(names, repo, build_dir, cases, say):
+def prepare_all(names, repo, build_dir, cases, say, no_build=False):
     apt = archive.Apt()
     launches = {}
     if PRELOAD in names:
@@ -145,7 +151,8 @@ def prepare_all(names, repo, build_dir, cases, say):
         launches[PRELOAD] = preload(build_dir, cases)
         say(f"cpstorm: {PRELOAD}: {launches[PRELOAD].how}")
     for name in names:
-        launches[name] = prepare(name, repo, build_dir, cases, say, apt)
+        launches[name] = prepare(name, repo, build_dir, cases, say, apt,
+                                 no_build)
         say(f"cpstorm: {name}: {launches[name].how}")
     return launches
 
