@@ -340,8 +340,8 @@ static int wk_attempt(const struct wk_variant *v, char *why, size_t len,
 			     "(no CONFIG_SCHED_INFO): cannot prove the woken "
 			     "waiter stayed off the CPU");
 	wk_wake(&r);
-	if (!offcpu_wait_runnable(r.a.tid, SETUP_BOUND_MS)) {
-		*voided = "the wake-up did not reach A";
+	if (!offcpu_wait_runnable(r.a.tid, runs, SETUP_BOUND_MS)) {
+		*voided = "the wake-up did not reach A, or A ran first";
 	} else {
 		be->cancel(r.a.th);
 		if (task_runs(r.a.tid) != runs)

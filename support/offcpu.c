@@ -49,7 +49,7 @@ int offcpu_elsewhere(int cpu)
 	return sched_setaffinity(0, sizeof set, &set) ? -errno : 0;
 }
 
-int offcpu_wait_runnable(pid_t tid, int timeout_ms)
+int offcpu_wait_runnable(pid_t tid, long long runs, int timeout_ms)
 {
 	struct timespec start, now;
 
@@ -57,6 +57,8 @@ int offcpu_wait_runnable(pid_t tid, int timeout_ms)
 	for (;;) {
 		if (task_state(tid) == 'R')
 			return 1;
+		if (task_runs(tid) != runs)
+			return 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 +
 		    (now.tv_nsec - start.tv_nsec) / 1000000 >= timeout_ms)

@@ -36,7 +36,9 @@ int offcpu_target(int cpu);
 int offcpu_elsewhere(int cpu);
 
 /* Spin (never sleep: the waker must keep its CPU) until the thread is
- * runnable, at most timeout_ms.  1 when it is. */
-int offcpu_wait_runnable(pid_t tid, int timeout_ms);
+ * runnable, at most timeout_ms.  1 when it is; 0 at the timeout, or at
+ * once when it has run (task_runs moved past `runs`): the attempt is void
+ * either way. */
+int offcpu_wait_runnable(pid_t tid, long long runs, int timeout_ms);
 
 #endif
