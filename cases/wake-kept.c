@@ -71,6 +71,7 @@ struct wk_run {
 	sem_t sem;
 	int tokens;                 /* condition: signals sent, under m */
 	pthread_t exiting;          /* join: the thread A joins */
+	int exiting_reaped;         /* joined already (by A, or the judge) */
 	volatile int release_exiting;
 	void *joined_value;
 	struct wk_waiter a, b;
@@ -272,7 +273,9 @@ static void wk_teardown(struct wk_run *r)
 	if (r->v->kind != WK_JOIN && join_bounded(r->b.th, NULL, ACT_BOUND_MS))
 		verdict_exit(VERDICT_ERROR, "%s: waiter B never returned after "
 			     "the teardown's wake-up", r->v->name);
-	if (r->v->kind == WK_JOIN) {
+	/* A thread joined once is gone: joining it again is undefined
+	 * (musl faults on the freed descriptor). */
+	if (r->v->kind == WK_JOIN && !r->exiting_reaped && !r->a.returned) {
 		flag_set(&r->release_exiting);
 		pthread_tryjoin_np(r->exiting, NULL);
 	}
@@ -300,6 +303,7 @@ static const char *wk_judge(struct wk_run *r, void *a_ret, char *why, size_t len
 	if (r->v->kind == WK_JOIN) {
 		int rc = pthread_tryjoin_np(r->exiting, NULL);
 
+		r->exiting_reaped = rc == 0;
 		if (rc == 0)
 			snprintf(why, len, "%s: the joined thread had exited and "
 				 "woken its joiner, which was cancelled: it was "

@@ -44,21 +44,35 @@ int cp_fcntl64(int fd, int cmd, ...);
  * which on a 64-bit arch are the plain ones.  Only F_LOCK waits, so only
  * it is a cancellation point (F_SETLKW); F_TEST reports EACCES when
  * another process holds a lock there. */
+#ifdef __GLIBC__
+typedef struct flock64 cp_flock64_t;
+#define CP_F_GETLK64 F_GETLK64
+#define CP_F_SETLK64 F_SETLK64
+#define CP_F_SETLKW64 F_SETLKW64
+#else
+/* musl: off_t is 64-bit everywhere, struct flock and the plain commands
+ * are the 64-bit ones (1.2.4 dropped the *64 names). */
+typedef struct flock cp_flock64_t;
+#define CP_F_GETLK64 F_GETLK
+#define CP_F_SETLK64 F_SETLK
+#define CP_F_SETLKW64 F_SETLKW
+#endif
+
 int cp_lockf64(int fd, int cmd, int64_t len)
 {
-	struct flock64 fl = { .l_type = F_WRLCK, .l_whence = SEEK_CUR,
-			      .l_len = len };
+	cp_flock64_t fl = { .l_type = F_WRLCK, .l_whence = SEEK_CUR,
+			    .l_len = len };
 
 	switch (cmd) {
 	case F_LOCK:
-		return cp_fcntl64(fd, F_SETLKW64, &fl);
+		return cp_fcntl64(fd, CP_F_SETLKW64, &fl);
 	case F_TLOCK:
-		return cp_fcntl64(fd, F_SETLK64, &fl);
+		return cp_fcntl64(fd, CP_F_SETLK64, &fl);
 	case F_ULOCK:
 		fl.l_type = F_UNLCK;
-		return cp_fcntl64(fd, F_SETLK64, &fl);
+		return cp_fcntl64(fd, CP_F_SETLK64, &fl);
 	case F_TEST:
-		if (cp_fcntl64(fd, F_GETLK64, &fl))
+		if (cp_fcntl64(fd, CP_F_GETLK64, &fl))
 			return -1;
 		if (fl.l_type == F_UNLCK || fl.l_pid == getpid())
 			return 0;
