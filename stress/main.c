@@ -18,6 +18,8 @@
 #include "cancel/cancel.h"
 #include "ops/ops.h"
 #include "options/options.h"
+#include "oracles/oracles.h"
+#include "pressure/pressure.h"
 #include "targets.h"
 
 #include <case.h>
@@ -108,8 +110,10 @@ static void storm_stop(const struct storm_config *c)
 	storm_cancellers_join();
 	deadline = storm_now() + STORM_STOP_BUDGET_S;
 	for (unsigned i = 0; i < c->threads; i++)
-		if (storm.slots[i].live && !storm.slots[i].lost)
+		if (storm.slots[i].live && !storm.slots[i].lost) {
 			c->be->cancel(storm.slots[i].th);
+			storm_child_cancel(&storm.slots[i]);
+		}
 	for (unsigned i = 0; i < c->threads; i++) {
 		struct storm_slot *s = &storm.slots[i];
 		void *ret;
@@ -118,8 +122,9 @@ static void storm_stop(const struct storm_config *c)
 			continue;
 		if (storm_slot_join(s, storm_ms_left(deadline), &ret) == 0)
 			storm_slot_count(ret);
-		else
-			storm_lost(s, "stop", storm_ms_left(deadline) - 1);
+		else if (storm_lost(s, "stop", storm_ms_left(deadline) - 1))
+			continue;
+		storm_child_reap(s, storm_ms_left(deadline));
 	}
 }
 
@@ -154,6 +159,8 @@ static void storm_setup(const struct storm_config *c,
 		fprintf(stderr, "cpstorm-storm: setup failed: %s\n", strerror(errno));
 		exit(2);
 	}
+	storm_mask_baseline();
+	storm_timers_baseline();
 }
 
 static int storm_status(const struct storm_config *c,
@@ -196,16 +203,19 @@ int main(int argc, char **argv)
 	storm_setup(&c, &before);
 	storm_start_targets(&c);
 	start = storm_now();
-	if (storm_cancellers_start()) {
-		fprintf(stderr, "cpstorm-storm: cannot start cancellers\n");
+	if (storm_cancellers_start() || storm_pressure_start()) {
+		fprintf(stderr, "cpstorm-storm: cannot start cancellers or the "
+			"pressure controller: %s\n", strerror(errno));
 		return 2;
 	}
 	storm_run(&c, start);
 	r.run_s = storm_now() - start;
 	r.run_cancellations = storm.counts.cancellations;
+	storm_pressure_stop();
 	storm_stop(&c);
 	r.elapsed_s = storm_now() - start;
 	storm_resources_close();
+	storm_timers_final();
 	if (fds_snapshot(&after)) {
 		fprintf(stderr, "cpstorm-storm: /proc/self/fd: %s\n", strerror(errno));
 		return 2;

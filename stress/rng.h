@@ -31,6 +31,7 @@ static inline uint64_t storm_rng_below(uint64_t *s, uint64_t n)
 	return n ? storm_rng_next(s) % n : 0;
 }
 
-enum { STORM_RNG_TARGET = 1, STORM_RNG_CANCELLER, STORM_RNG_FEEDER };
+enum { STORM_RNG_TARGET = 1, STORM_RNG_CANCELLER, STORM_RNG_FEEDER,
+       STORM_RNG_PRESSURE };
 
 #endif

@@ -21,6 +21,12 @@
  *              signals, and the bare create/cancel/join ceiling (cancel.h)
  *   account/   lost requests, memory samples, the outcomes that fail a
  *              run, the summary and the JSON record (account.h)
+ *   oracles/   invariants every backend must keep beyond "nothing leaked,
+ *              nothing lost": signal masks, POSIX timers and queued
+ *              signals, EINTR in cleanup handlers, threads created
+ *              mid-op, siglongjmp escapes (oracles.h)
+ *   pressure/  windows in which the signal queue, the descriptor table,
+ *              thread creation or timer creation run out (pressure.h)
  * and here: targets.h (the target threads and their slots) and main.c.
  */
 #ifndef STORM_H
@@ -31,6 +37,7 @@
 #include <target.h>
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -56,6 +63,7 @@ struct storm_config {
 	double sample_s;      /* /proc sampling period; 0: no sampling */
 	unsigned op_weight[STORM_MAX_OPS];   /* 0: op left out */
 	unsigned how_weight[STORM_NHOW];     /* 0: canceller kind left out */
+	unsigned pressure;    /* bit per kind (pressure/pressure.h); 0: none */
 	const char *json_path;
 	FILE *json;           /* opened at parse time: a bad path is exit 2 */
 	int expect_any;       /* ctest "record" mode: fail only on error */
@@ -76,9 +84,15 @@ struct storm_slot {
 	volatile int live;
 	volatile int lost;    /* cancelled, not joined even after unblocking */
 	int in_batch;         /* owned by its canceller's current batch */
+	unsigned cancel_pressure; /* pressure kinds active at its cancel */
 	unsigned noise_entered;   /* noise handler entries (atomic; a futex
 				   * the canceller waits on) */
 	int noise_waiting;        /* a canceller waits for the next entry */
+	uint64_t rng;             /* the thread's own stream (targets.c) */
+	uint64_t start_mask;      /* blocked signals when the thread began */
+	volatile int escape_armed;    /* escape may siglongjmp to it */
+	sigjmp_buf escape;            /* back into the target's loop */
+	struct storm_child *child;    /* a thread its op created, or NULL */
 };
 
 /* Counters shared by all threads (relaxed atomics, storm_add). */
@@ -116,6 +130,15 @@ struct storm_counts {
 	uint64_t op_runs[STORM_MAX_OPS];     /* completed runs */
 	uint64_t op_cancelled[STORM_MAX_OPS];
 	uint64_t op_call_ns[STORM_MAX_OPS];  /* mean call length (EWMA) */
+	uint64_t op_resource_failed[STORM_MAX_OPS];  /* EMFILE, EAGAIN, ... */
+	uint64_t respawn_failed;  /* a slot left empty under pressure */
+	/* The oracles (oracles/). */
+	uint64_t mask_violations; /* a thread's blocked signals changed */
+	uint64_t cleanup_eintr;   /* EINTR in a cleanup handler's call */
+	uint64_t children;        /* threads ops created mid-op */
+	uint64_t children_lost;   /* ... not joined after their cancel */
+	uint64_t children_unjudged;   /* ... the stop phase's budget ran out */
+	uint64_t longjmp_escapes; /* ops abandoned by a handler's siglongjmp */
 };
 
 /* What every part of a running storm shares, in one place. */

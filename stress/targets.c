@@ -4,6 +4,7 @@
 #include "targets.h"
 #include "cancel/cancel.h"
 #include "ops/ops.h"
+#include "oracles/oracles.h"
 #include "rng.h"
 
 #include <handshake.h>
@@ -87,12 +88,14 @@ void storm_call_end(void)
 }
 
 /* Runs during cancellation: attribute it to the op and the place it
- * interrupted, note one that acted inside a signal handler, and release
- * the thread's io_uring. */
+ * interrupted, note one that acted inside a signal handler, check the
+ * mask and probe for EINTR (oracles/), and release the thread's
+ * io_uring. */
 static void storm_target_cancelled(void *p)
 {
 	struct storm_slot *s = p;
 
+	s->escape_armed = 0;
 	if (s->op >= 0)
 		storm_add(&storm.counts.op_cancelled[s->op], 1);
 	if (storm_noise_active())
@@ -103,27 +106,45 @@ static void storm_target_cancelled(void *p)
 		storm_add(&storm.counts.acted_in_call, 1);
 	else
 		storm_add(&storm.counts.acted_between, 1);
+	storm_mask_check(s, s->op, "cleanup");
+	storm_cleanup_probe(s);
+	storm_timers_note_end(s);
 	storm_ops_thread_end();
+}
+
+/* One op.  An escapable one may be left by the escape handler's
+ * siglongjmp (cancel/signals.c), which lands here with the mask of this
+ * moment restored; either way the mask must then be the thread's own. */
+static void storm_target_op(struct storm_slot *s, const struct backend *be)
+{
+	s->op = storm_pick_op(&s->rng);
+	if (storm_ops[s->op].escapable && sigsetjmp(s->escape, 1)) {
+		s->in_call = 0;
+		storm_add(&storm.counts.longjmp_escapes, 1);
+	} else {
+		s->escape_armed = storm_ops[s->op].escapable;
+		storm_ops[s->op].run(be, &s->rng);
+		s->escape_armed = 0;
+		storm_add(&storm.counts.op_runs[s->op], 1);
+	}
+	storm_mask_check(s, s->op, "after the op");
+	s->op = -1;
 }
 
 static void *storm_target_main(void *p)
 {
 	struct storm_slot *s = p;
 	const struct backend *be = storm.cfg->be;
-	uint64_t rng = storm_rng_stream(storm.cfg->seed, STORM_RNG_TARGET,
-					((uint64_t)s->index << 32) ^ s->generation);
 
+	s->rng = storm_rng_stream(storm.cfg->seed, STORM_RNG_TARGET,
+				  ((uint64_t)s->index << 32) ^ s->generation);
 	target_begin(&s->target);
 	storm_self = s;
 	storm_noise_bind(s);
+	storm_mask_start(s);
 	pthread_cleanup_push(storm_target_cancelled, s);
 	for (;;) {
-		int op = storm_pick_op(&rng);
-
-		s->op = op;
-		storm_ops[op].run(be, &rng);
-		s->op = -1;
-		storm_add(&storm.counts.op_runs[op], 1);
+		storm_target_op(s, be);
 		be->testcancel();
 	}
 	pthread_cleanup_pop(0);
@@ -136,6 +157,7 @@ int storm_slot_spawn(struct storm_slot *s)
 
 	s->op = -1;
 	s->in_call = 0;
+	s->escape_armed = 0;
 	s->tid = 0;
 	s->generation++;
 	err = pthread_create(&s->th, &target_attr, storm_target_main, s);

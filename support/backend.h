@@ -47,6 +47,8 @@ struct backend {
 	int (*pselect)(int nfds, fd_set *r, fd_set *w, fd_set *e,
 		       const struct timespec *timeout, const sigset_t *mask);
 	int (*epoll_wait)(int epfd, struct epoll_event *ev, int max, int timeout);
+	int (*epoll_pwait)(int epfd, struct epoll_event *ev, int max, int timeout,
+			   const sigset_t *mask);
 	int (*sigsuspend)(const sigset_t *mask);
 	int (*pause)(void);
 	int (*sigtimedwait)(const sigset_t *set, siginfo_t *info,

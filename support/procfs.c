@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int fd_entry_cmp(const void *a, const void *b)
@@ -146,6 +147,28 @@ int task_sigblocked(pid_t tid, uint64_t *mask)
 }
 
 /* Read a small /proc/self/task/<tid>/<name> file into buf, trimmed. */
+int proc_sigshared(uint64_t *mask)
+{
+	return task_status_mask((pid_t)syscall(SYS_gettid), "ShdPnd", mask);
+}
+
+long proc_status_number(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static int task_read(pid_t tid, const char *name, char *buf, size_t len)
 {
 	char path[64];

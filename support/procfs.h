@@ -53,6 +53,13 @@ int task_signal_due(void *tid);
 /* Signals blocked by that thread (SigBlk).  Returns 0 or -errno. */
 int task_sigblocked(pid_t tid, uint64_t *mask);
 
+/* Signals pending for the whole process (ShdPnd).  0 or -errno. */
+int proc_sigshared(uint64_t *mask);
+
+/* The first number after "key:" in /proc/self/status ("VmHWM", "SigQ"),
+ * or -1. */
+long proc_status_number(const char *key);
+
 /* The syscall the thread is blocked in (first field of
  * /proc/self/task/<tid>/syscall), -1 when running in user space, -2 when
  * unknown (thread gone, or no permission).  */

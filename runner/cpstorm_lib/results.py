@@ -185,7 +185,7 @@ def storm_cell(rec, path, number):
     """A storm's own record as the cell `run` would have made of it: the
     verdict its figures give (exit status 1 <=> a failing figure), and the
     command that replays it."""
-    failing = any(rec.get(k) for k in storm.FAILING)
+    failing = bool(storm.failing(rec))
     cell = {"kind": "cell", "case": "storm", "backend": rec["backend"],
             "verdict": "fail" if failing else "pass",
             "detail": storm.figures(rec), "metrics": rec,

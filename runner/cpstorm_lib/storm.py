@@ -10,17 +10,28 @@ from .verdict import Cell
 
 REQUIRED = ("backend", "seed", "cancellations", "per_second", "leaked_fds",
             "lost")
-# The storm exits 1 for these (stress/account/outcomes.c) and 0 without
-# them; a record that lacks one of the keys counts it as 0.
+# The storm exits 1 for the outcomes its record lists under "failed"
+# (stress/account/outcomes.c: one table) and 0 without any.  A record
+# from before that list failed for these (a missing key counts as 0).
 FAILING = ("leaked_fds", "lost", "inside_handler", "spurious_eintr",
            "memory_growing")
-# Counters that may also justify an exit 1.
-SUSPECT = FAILING + ("stuck",)
 # Other counters worth a word in the figures when non-zero.
 NOTED = (("not_cancelled", "not cancelled"), ("stuck", "stuck"),
          ("recovered", "recovered"),
          ("inside_handler", "acted inside a signal handler"),
-         ("spurious_eintr", "spurious EINTR"))
+         ("spurious_eintr", "spurious EINTR"),
+         ("mask_violations", "signal mask violations"),
+         ("timers_leaked", "POSIX timers left"),
+         ("signals_queued", "signals left pending"),
+         ("cleanup_eintr", "EINTR in cleanup handlers"),
+         ("children_lost", "threads created mid-op lost"))
+
+
+def failing(rec):
+    """The outcomes that failed the storm of this record."""
+    if isinstance(rec.get("failed"), list):
+        return rec["failed"]
+    return [k for k in FAILING if rec.get(k)]
 EXAMPLE = re.compile(r"^storm: leaked fds: .*\(e\.g\. (.*)\)$", re.M)
 
 
@@ -96,10 +107,9 @@ def judge(backend, outcome, timeout_s):
     if rec["backend"] != backend:
         return ("error", f"record is for backend {rec['backend']}, "
                 f"expected {backend}", rec)
-    failing = any(rec.get(k) for k in FAILING)
-    suspect = any(rec.get(k) for k in SUSPECT)
-    if (outcome.status == 0 and failing) or (outcome.status == 1 and
-                                             not suspect):
+    failed = bool(failing(rec))
+    if (outcome.status == 0 and failed) or (outcome.status == 1 and not
+                                            (failed or rec.get("stuck"))):
         return ("error", f"exit status {outcome.status} disagrees with the "
                 f"record: {figures(rec)}", rec)
     if outcome.status == 0:

@@ -23,14 +23,18 @@ struct storm_result {
 	const struct fd_set_snapshot *leaked;
 };
 
-/* An outcome that fails the run (exit 1) when its count is not 0. */
+/* An outcome that fails the run (exit 1) when its value is not 0: a
+ * counter of storm.counts, or what count() computes. */
 struct storm_outcome {
 	const char *key;         /* in the JSON record */
 	int is_flag;             /* written true/false, not as a count */
+	const uint64_t *counter;
 	uint64_t (*count)(const struct storm_result *r);
 };
 extern const struct storm_outcome storm_outcomes[];
 extern const unsigned storm_noutcomes;
+uint64_t storm_outcome_value(const struct storm_outcome *o,
+			     const struct storm_result *r);
 
 /* Did any outcome fail the run? */
 int storm_failed(const struct storm_result *r);

@@ -12,6 +12,8 @@
 #define _GNU_SOURCE
 #include "account/account.h"
 #include "ops/ops.h"
+#include "oracles/oracles.h"
+#include "pressure/pressure.h"
 #include "targets.h"
 
 #include <handshake.h>
@@ -28,6 +30,8 @@ struct storm_lost_rec {
 	const char *when;
 	int joined;
 	char diag[400];
+	char pressure[64];    /* active when the cancel was sent */
+	char blocked[200];    /* the thread's mask when found lost */
 };
 
 static struct storm_lost_rec lost_recs[STORM_LOST_KEEP];
@@ -38,6 +42,7 @@ static struct storm_lost_rec *storm_lost_record(struct storm_slot *s,
 						const char *when)
 {
 	struct storm_lost_rec *r = NULL;
+	uint64_t blocked = 0;
 
 	pthread_mutex_lock(&lost_lock);
 	if (lost_nrecs < STORM_LOST_KEEP)
@@ -45,11 +50,20 @@ static struct storm_lost_rec *storm_lost_record(struct storm_slot *s,
 	pthread_mutex_unlock(&lost_lock);
 	if (!r)
 		return NULL;
-	*r = (struct storm_lost_rec){ s->index, s->tid, s->op, when, 0, "" };
+	*r = (struct storm_lost_rec){ .slot = s->index, .tid = s->tid,
+				      .op = s->op, .when = when };
 	task_diagnose(s->tid, r->diag, sizeof r->diag);
+	storm_pressure_names(s->cancel_pressure, r->pressure,
+			     sizeof r->pressure);
+	if (task_sigblocked(s->tid, &blocked))
+		snprintf(r->blocked, sizeof r->blocked, "?");
+	else
+		storm_mask_names(blocked, r->blocked, sizeof r->blocked);
 	fprintf(stderr, "storm: LOST cancellation (%s): slot %u op %s not "
-		"joined in time; %s\n", when, s->index,
-		r->op >= 0 ? storm_ops[r->op].name : "-", r->diag);
+		"joined in time; blocked signals: %s%s%s; %s\n", when, s->index,
+		r->op >= 0 ? storm_ops[r->op].name : "-", r->blocked,
+		*r->pressure ? "; pressure at the cancel: " : "", r->pressure,
+		r->diag);
 	return r;
 }
 
@@ -88,12 +102,15 @@ static const char *storm_lost_op(const struct storm_lost_rec *r)
 void storm_lost_print(FILE *f)
 {
 	for (unsigned i = 0; i < lost_nrecs; i++)
-		fprintf(f, "storm:   lost (%s) slot %u op %s, %s: %s\n",
+		fprintf(f, "storm:   lost (%s) slot %u op %s, %s; blocked "
+			"signals: %s%s%s; %s\n",
 			lost_recs[i].when, lost_recs[i].slot,
 			storm_lost_op(&lost_recs[i]),
 			lost_recs[i].joined ? "joined after feeding its op"
 					    : "never joined",
-			lost_recs[i].diag);
+			lost_recs[i].blocked,
+			*lost_recs[i].pressure ? "; pressure at the cancel: " : "",
+			lost_recs[i].pressure, lost_recs[i].diag);
 }
 
 void storm_lost_json(FILE *f)
@@ -101,10 +118,12 @@ void storm_lost_json(FILE *f)
 	fputs("[", f);
 	for (unsigned i = 0; i < lost_nrecs; i++) {
 		fprintf(f, "%s{\"when\":\"%s\",\"slot\":%u,\"tid\":%d,\"op\":\"%s\","
-			"\"joined\":%s,\"diagnosis\":", i ? "," : "",
+			"\"joined\":%s,\"pressure\":\"%s\",\"blocked\":\"%s\","
+			"\"diagnosis\":", i ? "," : "",
 			lost_recs[i].when, lost_recs[i].slot,
 			(int)lost_recs[i].tid, storm_lost_op(&lost_recs[i]),
-			lost_recs[i].joined ? "true" : "false");
+			lost_recs[i].joined ? "true" : "false",
+			lost_recs[i].pressure, lost_recs[i].blocked);
 		storm_json_string(f, lost_recs[i].diag);
 		fputs("}", f);
 	}

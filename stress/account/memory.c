@@ -40,20 +40,23 @@ static struct storm_mem_sample samples[STORM_MEM_MAX];
 static unsigned nsamples;
 static double cost_s;
 
-static void storm_read_status(struct storm_mem_sample *m)
+static int storm_read_status(struct storm_mem_sample *m)
 {
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "r");
 
-	while (f && fgets(line, sizeof line, f)) {
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
 		sscanf(line, "VmRSS: %lf", &m->rss_kib);
 		sscanf(line, "VmData: %lf", &m->data_kib);
 		sscanf(line, "Threads: %lf", &m->threads);
 	}
-	if (f)
-		fclose(f);
+	fclose(f);
+	return 0;
 }
 
+/* -1 when the file cannot be opened (a full descriptor table). */
 static double storm_count_lines(const char *path)
 {
 	char buf[65536];
@@ -61,11 +64,12 @@ static double storm_count_lines(const char *path)
 	double lines = 0;
 	FILE *f = fopen(path, "r");
 
-	while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+	if (!f)
+		return -1;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
 		for (size_t i = 0; i < n; i++)
 			lines += buf[i] == '\n';
-	if (f)
-		fclose(f);
+	fclose(f);
 	return lines;
 }
 
@@ -74,10 +78,11 @@ static double storm_count_fds(void)
 	DIR *d = opendir("/proc/self/fd");
 	double n = 0;
 
-	while (d && readdir(d))
+	if (!d)
+		return -1;
+	while (readdir(d))
 		n++;
-	if (d)
-		closedir(d);
+	closedir(d);
 	return n > 2 ? n - 3 : 0;   /* ".", "..", the DIR's own fd */
 }
 
@@ -92,12 +97,15 @@ void storm_mem_sample(double t)
 			samples[i] = samples[2 * i];
 		nsamples = STORM_MEM_MAX / 2;
 	}
-	m = &samples[nsamples++];
+	m = &samples[nsamples];
 	memset(m, 0, sizeof *m);
 	m->t = t;
-	storm_read_status(m);
-	m->maps = storm_count_lines("/proc/self/maps");
-	m->fds = storm_count_fds();
+	/* A sample /proc could not give whole (the descriptor table full
+	 * under pressure) is dropped, not judged as a zero. */
+	if (!storm_read_status(m) &&
+	    (m->maps = storm_count_lines("/proc/self/maps")) >= 0 &&
+	    (m->fds = storm_count_fds()) >= 0)
+		nsamples++;
 	cost_s += storm_now() - t0;
 }
 

@@ -4,6 +4,8 @@
 #include "account/account.h"
 #include "options/options.h"
 #include "ops/ops.h"
+#include "oracles/oracles.h"
+#include "pressure/pressure.h"
 
 #include <cp_commit.h>
 #include <sched.h>
@@ -73,21 +75,6 @@ static double storm_join_ms_mean(void)
 	return n ? storm.counts.join_us_total / 1e3 / (double)n : 0;
 }
 
-/* Peak resident memory of the whole storm (VmHWM), for memory per
- * target thread in `cpstorm bench`; -1 when /proc cannot tell. */
-static long storm_vm_hwm_kib(void)
-{
-	char line[256];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
 
 void storm_json_string(FILE *f, const char *s)
 {
@@ -106,14 +93,15 @@ void storm_json_string(FILE *f, const char *s)
 static void storm_json_config(FILE *f)
 {
 	const struct storm_config *c = storm.cfg;
-	char ops[1024], how[128];
+	char ops[1024], how[128], pressure[64];
 
 	storm_mixes_format(c, ops, sizeof ops, how, sizeof how);
+	storm_pressure_format(c->pressure, pressure, sizeof pressure);
 	fprintf(f, "\"duration_config_s\":%g,\"batch\":%u,\"stack_kib\":%u,"
-		"\"signals_pct\":%u,\"sample_s\":%g,\"ops_mix\":\"%s\","
-		"\"how_mix\":\"%s\",\"uring_ops\":%d,", c->duration_s, c->batch,
-		c->stack_kib, c->signals_pct, c->sample_s, ops, how,
-		STORM_URING_OPS);
+		"\"signals_pct\":%u,\"sample_s\":%g,\"pressure_kinds\":\"%s\","
+		"\"ops_mix\":\"%s\",\"how_mix\":\"%s\",\"uring_ops\":%d,",
+		c->duration_s, c->batch, c->stack_kib, c->signals_pct,
+		c->sample_s, pressure, ops, how, STORM_URING_OPS);
 }
 
 static void storm_json_outcomes(FILE *f, const struct storm_result *r)
@@ -144,7 +132,7 @@ static void storm_json_outcomes(FILE *f, const struct storm_result *r)
 static void storm_json_failing(FILE *f, const struct storm_result *r)
 {
 	for (unsigned i = 0; i < storm_noutcomes; i++) {
-		uint64_t n = storm_outcomes[i].count(r);
+		uint64_t n = storm_outcome_value(&storm_outcomes[i], r);
 
 		if (storm_outcomes[i].is_flag)
 			fprintf(f, "\"%s\":%s,", storm_outcomes[i].key,
@@ -181,7 +169,7 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 		(unsigned long long)n->noise_handled,
 		storm_join_ms_mean(),
 		n->join_us_max / 1e3, (unsigned long long)n->fd_table_full,
-		storm_vm_hwm_kib());
+		proc_status_number("VmHWM"));
 }
 
 /* Where and from what the record came, under the names the runner's
@@ -218,6 +206,24 @@ static void storm_json_provenance(FILE *f, const struct storm_result *r)
 		when);
 }
 
+/* What the oracles counted beside their failing outcomes, the timers
+ * and pressure they saw. */
+static void storm_json_oracles(FILE *f)
+{
+	const struct storm_counts *n = &storm.counts;
+
+	fprintf(f, "\"longjmp_escapes\":%llu,\"children\":%llu,"
+		"\"children_unjudged\":%llu,\"respawn_failed\":%llu,",
+		(unsigned long long)n->longjmp_escapes,
+		(unsigned long long)n->children,
+		(unsigned long long)n->children_unjudged,
+		(unsigned long long)n->respawn_failed);
+	storm_timers_json(f);
+	fputs(",", f);
+	storm_pressure_json(f);
+	fputs(",", f);
+}
+
 static void storm_json(FILE *f, const struct storm_result *r)
 {
 	unsigned by_op[STORM_MAX_OPS], unknown;
@@ -227,17 +233,26 @@ static void storm_json(FILE *f, const struct storm_result *r)
 	storm_json_provenance(f, r);
 	storm_json_config(f);
 	storm_json_outcomes(f, r);
+	storm_json_oracles(f);
 	fputs("\"ops\":{", f);
 	for (unsigned i = 0; i < storm_nops; i++)
 		fprintf(f, "%s\"%s\":{\"completed\":%llu,\"cancelled_in\":%llu,"
-			"\"leaked\":%u,\"call_ns\":%llu}", i ? "," : "",
-			storm_ops[i].name,
+			"\"leaked\":%u,\"call_ns\":%llu,\"resource_failed\":%llu}",
+			i ? "," : "", storm_ops[i].name,
 			(unsigned long long)storm.counts.op_runs[i],
 			(unsigned long long)storm.counts.op_cancelled[i], by_op[i],
-			(unsigned long long)storm.counts.op_call_ns[i]);
+			(unsigned long long)storm.counts.op_call_ns[i],
+			(unsigned long long)storm.counts.op_resource_failed[i]);
 	fprintf(f, "},\"leaked_unattributed\":%u,\"lost_detail\":", unknown);
 	storm_lost_json(f);
-	fputs("}\n", f);
+	fputs(",\"violations\":", f);
+	storm_violations_json(f);
+	fputs(",\"failed\":[", f);
+	for (unsigned i = 0, n = 0; i < storm_noutcomes; i++)
+		if (storm_outcome_value(&storm_outcomes[i], r))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "",
+				storm_outcomes[i].key);
+	fputs("]}\n", f);
 }
 
 /* "recvmsg-scm 2170, openat 3 (e.g. fd 9 -> anon_inode:[eventfd])" */
@@ -314,11 +329,27 @@ static void storm_summary(const struct storm_result *r)
 	       (unsigned long long)n->eintr_excused);
 	for (unsigned i = 0; i < storm_nops; i++)
 		if (storm.cfg->op_weight[i])
-			printf("storm:   op %-13s %10llu completed, %8llu cancelled "
-			       "inside, call %8.1f us\n", storm_ops[i].name,
+			printf("storm:   op %-16s %10llu completed, %8llu cancelled "
+			       "inside, call %8.1f us, %llu out of resources\n",
+			       storm_ops[i].name,
 			       (unsigned long long)n->op_runs[i],
 			       (unsigned long long)n->op_cancelled[i],
-			       n->op_call_ns[i] / 1e3);
+			       n->op_call_ns[i] / 1e3,
+			       (unsigned long long)n->op_resource_failed[i]);
+	printf("storm: oracles: %llu mask violations, %llu EINTR in cleanup "
+	       "handlers, %llu of %llu children lost, %llu timers and %llu "
+	       "signals left; %llu siglongjmp escapes\n",
+	       (unsigned long long)n->mask_violations,
+	       (unsigned long long)n->cleanup_eintr,
+	       (unsigned long long)n->children_lost,
+	       (unsigned long long)n->children,
+	       (unsigned long long)storm_timers_leaked(),
+	       (unsigned long long)storm_signals_queued(),
+	       (unsigned long long)n->longjmp_escapes);
+	storm_violations_print(stdout);
+	storm_timers_print(stdout);
+	if (storm.cfg->pressure)
+		storm_pressure_print(stdout);
 	storm_mem_print(stdout);
 	storm_lost_print(stdout);
 	printf("storm: leaked fds: %zu%s\n", r->leaked->n, what);

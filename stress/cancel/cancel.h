@@ -7,7 +7,8 @@
  *   timer.c       cancels sent from a POSIX timer's signal handler
  *   fuzzy.c       cancels aimed at a calibrated offset into the call
  *   signals.c     the noise before a cancel and the unrelated signal
- *                 bursts, with what the targets' cleanup asks of them
+ *                 bursts (one of them leaves the op by siglongjmp), with
+ *                 what the targets' cleanup asks of them
  *   bare.c        --bare: the create/cancel/join ceiling alone
  */
 #ifndef STORM_CANCEL_H
@@ -49,8 +50,10 @@ void storm_noise_send(struct storm_slot *s);
 void storm_signals_burst(struct storm_slot *s, uint64_t *rng);
 int storm_noise_active(void);      /* a storm handler runs, not in its cp */
 int storm_noise_in_cp(void);       /* a storm handler's own cp runs */
+int storm_in_storm_handler(void);  /* either: a storm handler runs */
 int storm_eintr_excused(void);     /* a non-SA_RESTART handler ran */
 void storm_eintr_reset(void);
+unsigned storm_handlers_entered(void);   /* by this thread, so far */
 
 /* --bare: the create/cancel/join loop alone (bare.c).  Exit status. */
 int storm_bare(const struct storm_config *c);

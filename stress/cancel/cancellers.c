@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "cancel/cancel.h"
 #include "account/account.h"
+#include "oracles/oracles.h"
+#include "pressure/pressure.h"
 #include "targets.h"
 #include "rng.h"
 
@@ -79,6 +81,7 @@ static void storm_send(struct storm_canceller *c, struct storm_pending *p,
 {
 	struct storm_slot *s = p->slot;
 
+	s->cancel_pressure = storm_pressure_active();
 	storm_add(&storm.counts.how_sent[p->how], 1);
 	switch (p->how) {
 	case STORM_HOW_TIMER:
@@ -101,7 +104,33 @@ static void storm_send(struct storm_canceller *c, struct storm_pending *p,
 
 /* Join one sent cancel (bounded) and refill the slot.  Returns 0 to go
  * on, -1 when the slot could not be refilled. */
-static int storm_reap_one(struct storm_pending *p)
+/* A slot that could not be refilled: under thread pressure an outcome
+ * (the slot waits empty for a later batch), otherwise the storm ran
+ * short of targets: an error.  Returns 0 to go on, -1 to stop. */
+static int storm_respawn_failed(int err)
+{
+	if (!(storm.cfg->pressure & STORM_PRESSURE_THREADS)) {
+		storm.spawn_failed = err;
+		return -1;
+	}
+	storm_add(&storm.counts.respawn_failed, 1);
+	return 0;
+}
+
+/* What is left, in ms (at least 1), of a bound that ends at `end`. */
+static int storm_ms_until(double end)
+{
+	double left = (end - storm_now()) * 1e3;
+
+	return left < 1 ? 1 : (int)left;
+}
+
+/* Join one sent cancel (bounded: STORM_JOIN_MS after it was sent), cancel
+ * and join the thread it created if any, and refill the slot.  The lost
+ * ones of a batch share STORM_RECOVER_MS for their recovery, from
+ * *recover_end on.  Returns 0 to go on, -1 when the slot could not be
+ * refilled. */
+static int storm_reap_one(struct storm_pending *p, double *recover_end)
 {
 	struct storm_slot *s = p->slot;
 	void *ret;
@@ -109,17 +138,24 @@ static int storm_reap_one(struct storm_pending *p)
 
 	if (p->how == STORM_HOW_TIMER)
 		storm_timer_settle(p);
-	s->in_batch = 0;
-	if (storm_slot_join(s, STORM_JOIN_MS, &ret) == 0)
+	/* The cancels of a batch were all sent before the first join: one
+	 * lost target must not make the next ones wait a whole bound again. */
+	if (storm_slot_join(s, storm_ms_until(p->t0 + STORM_JOIN_MS / 1e3),
+			    &ret) == 0) {
 		storm_joined(ret, p->t0);
-	else if (storm_lost(s, "run", STORM_RECOVER_MS))
-		return 0;   /* stuck: the slot stays out of the game */
+	} else {
+		if (!*recover_end)
+			*recover_end = storm_now() + STORM_RECOVER_MS / 1e3;
+		if (storm_lost(s, "run", storm_ms_until(*recover_end)))
+			return 0;   /* stuck: the slot stays out of the game */
+	}
+	storm_child_reap(s, STORM_JOIN_MS);
+	/* Only now, with the thread gone, may its next one escape again. */
+	__atomic_store_n(&s->in_batch, 0, __ATOMIC_SEQ_CST);
 	if (storm.stopping)
 		return 0;   /* the stop phase has nothing to refill */
-	if ((err = storm_slot_spawn(s))) {
-		storm.spawn_failed = err;
-		return -1;
-	}
+	if ((err = storm_slot_spawn(s)))
+		return storm_respawn_failed(err);
 	return 0;
 }
 
@@ -129,6 +165,12 @@ static struct storm_slot *storm_pick_slot(struct storm_canceller *c,
 	struct storm_slot *s =
 		&storm.slots[c->first + storm_rng_below(rng, c->count)];
 
+	if (!s->live && !s->lost && !s->in_batch && !storm.stopping) {
+		int err = storm_slot_spawn(s);   /* left empty under pressure */
+
+		if (err && storm_respawn_failed(err))
+			return NULL;
+	}
 	return s->live && !s->lost ? s : NULL;
 }
 
@@ -137,6 +179,7 @@ static struct storm_slot *storm_pick_slot(struct storm_canceller *c,
 static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 {
 	unsigned want = 1 + (unsigned)storm_rng_below(rng, storm.cfg->batch);
+	double recover_end = 0;
 	unsigned n = 0;
 	int rc = 0;
 
@@ -149,7 +192,7 @@ static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 			storm_signals_burst(o, rng);
 		if (!s || s->in_batch)
 			continue;
-		s->in_batch = 1;
+		__atomic_store_n(&s->in_batch, 1, __ATOMIC_SEQ_CST);
 		p->slot = s;
 		p->how = storm_pick_how(c, rng);
 		p->fired = 0;
@@ -158,7 +201,7 @@ static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 		n++;
 	}
 	for (unsigned i = 0; i < n; i++)
-		if (storm_reap_one(&c->pend[i]))
+		if (storm_reap_one(&c->pend[i], &recover_end))
 			rc = -1;
 	return rc;
 }

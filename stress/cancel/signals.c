@@ -30,7 +30,20 @@
  * EINTR: every restarting op of the storm (read, write, accept4, connect,
  * recvmsg, futex, wait4) is restarted by the kernel after a SA_RESTART
  * handler (signal(7)).  An EINTR from one is excused only when the
- * SIGUSR2 handler ran during the call; otherwise it is spurious.
+ * SIGUSR2 handler ran during the call; otherwise it is spurious.  Every
+ * storm handler counts its entries (storm_handlers_entered), so that an
+ * EINTR in a cleanup handler with none of them run is known to be the
+ * backend's (oracles/cleanup.c).
+ *
+ * The escape: SIGURG's handler leaves the op by siglongjmp when it
+ * interrupted a target inside an escapable op's call (targets.c arms it),
+ * as a program that abandons a blocking call on a signal does.  It jumps
+ * only when no other storm handler is under it (their depth counts would
+ * never come down) and before any cancel was sent to the thread (the
+ * backend's own handler could be running below it then: jumping out of
+ * that is no program's business).  After the escape, requests must still
+ * act at cancellation points only, with nothing left blocked or ticking:
+ * the oracles judge that.
  */
 #define _GNU_SOURCE
 #include "cancel/cancel.h"
@@ -52,6 +65,7 @@
 static __thread volatile sig_atomic_t noise_depth;
 static __thread volatile sig_atomic_t cp_at_depth;   /* 0: none */
 static __thread volatile sig_atomic_t eintr_excused;
+static __thread volatile unsigned handlers_entered;
 static __thread struct storm_slot *noise_slot;
 
 static void storm_noise_spin(unsigned n)
@@ -68,6 +82,7 @@ static void storm_noise_handler(int sig)
 
 	(void)sig;
 	noise_depth++;
+	handlers_entered++;
 	if (noise_slot) {
 		__atomic_add_fetch(&noise_slot->noise_entered, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&noise_slot->noise_waiting, __ATOMIC_SEQ_CST))
@@ -99,6 +114,7 @@ static void storm_cp_handler(int sig)
 
 	(void)sig;
 	noise_depth++;
+	handlers_entered++;
 	eintr_excused = 1;
 	storm_noise_spin(STORM_NOISE_SPIN);
 	if (s && s->in_call && op >= 0 && !storm_ops[op].result_fd) {
@@ -118,9 +134,27 @@ static void storm_short_handler(int sig)
 
 	(void)sig;
 	noise_depth++;
+	handlers_entered++;
 	syscall(SYS_getppid);
 	noise_depth--;
 	errno = saved;
+}
+
+/* SIGURG, SA_RESTART: the escape (see above), else a plain syscall. */
+static void storm_escape_handler(int sig)
+{
+	struct storm_slot *s = noise_slot;
+
+	(void)sig;
+	handlers_entered++;
+	if (s && !noise_depth && s->escape_armed && s->in_call &&
+	    !__atomic_load_n(&s->in_batch, __ATOMIC_SEQ_CST) && !storm.stopping) {
+		s->escape_armed = 0;
+		siglongjmp(s->escape, 1);
+	}
+	noise_depth++;
+	syscall(SYS_getppid);
+	noise_depth--;
 }
 
 static const struct {
@@ -131,6 +165,7 @@ static const struct {
 	{ .sig = SIGUSR1, .handler = storm_noise_handler, .flags = SA_RESTART },
 	{ .sig = SIGUSR2, .handler = storm_cp_handler, .flags = 0 },
 	{ .sig = SIGWINCH, .handler = storm_short_handler, .flags = SA_RESTART },
+	{ .sig = SIGURG, .handler = storm_escape_handler, .flags = SA_RESTART },
 };
 #define STORM_NSIGNALS (sizeof storm_signals / sizeof *storm_signals)
 
@@ -159,6 +194,11 @@ int storm_noise_active(void)
 	return noise_depth > cp_at_depth;
 }
 
+int storm_in_storm_handler(void)
+{
+	return noise_depth > 0;
+}
+
 int storm_noise_in_cp(void)
 {
 	return cp_at_depth && noise_depth == cp_at_depth;
@@ -172,6 +212,11 @@ int storm_eintr_excused(void)
 void storm_eintr_reset(void)
 {
 	eintr_excused = 0;
+}
+
+unsigned storm_handlers_entered(void)
+{
+	return handlers_entered;
 }
 
 /* Bounded wait for the handler to start: the cancel that follows then

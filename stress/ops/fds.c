@@ -34,8 +34,10 @@ void op_accept4(const struct backend *be, uint64_t *rng)
 
 	(void)rng;
 	client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (client < 0)
+	if (client < 0) {
+		storm_note_result(client);
 		return;
+	}
 	pthread_cleanup_push(storm_close_held, &client);
 	connect(client, storm_res.addr, storm_res.addr_len);
 	storm_call_begin();
@@ -112,6 +114,8 @@ void op_recvmsg(const struct backend *be, uint64_t *rng)
 	storm_note_result(r);
 	if (r <= 0)
 		return;
+	if (msg.msg_flags & MSG_CTRUNC)
+		storm_note_resource();   /* EMFILE: the kernel dropped it */
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 			int fd;

@@ -29,6 +29,13 @@ void op_poll(const struct backend *be, uint64_t *rng);
 void op_nanosleep(const struct backend *be, uint64_t *rng);
 void op_futex_wait(const struct backend *be, uint64_t *rng);
 void op_waitpid(const struct backend *be, uint64_t *rng);
+void op_child(const struct backend *be, uint64_t *rng);
+/* fullmask.c */
+void op_ppoll_all(const struct backend *be, uint64_t *rng);
+void op_pselect_all(const struct backend *be, uint64_t *rng);
+void op_epoll_pwait_all(const struct backend *be, uint64_t *rng);
+void op_sigtimedwait_all(const struct backend *be, uint64_t *rng);
+void op_sigsuspend_all(const struct backend *be, uint64_t *rng);
 /* uring.c: only where liburing is (ops.h, STORM_URING_OPS). */
 void op_uring_openat(const struct backend *be, uint64_t *rng);
 void op_uring_accept(const struct backend *be, uint64_t *rng);

@@ -16,21 +16,28 @@
 /* result_fd: the call itself hands back descriptors (a cancellation
  * acting after it completed loses them).  eintr_ok: the call reports
  * EINTR after any handler, SA_RESTART or not (signal(7)), so an EINTR
- * from it is not spurious. */
+ * from it is not spurious.  escapable: the op holds nothing across its
+ * call (no cleanup handler, no descriptor on the way back), so a handler
+ * may leave it by siglongjmp (cancel/signals.c). */
 struct storm_op {
 	const char *name;
 	unsigned weight;         /* in the default mix */
 	const char *leak_kind;   /* readlink prefix of what it allocates */
 	int result_fd;
 	int eintr_ok;
+	int escapable;
 	void (*run)(const struct backend *be, uint64_t *rng);
 };
 
 extern const struct storm_op storm_ops[];
 extern const unsigned storm_nops;
 
-/* A result of an op's call: counts spurious EINTR and EMFILE. */
+/* A result of an op's call: counts spurious EINTR, and a resource that
+ * ran out (EMFILE, ENOMEM, ...) as the op's outcome. */
 void storm_note_result(long r);
+/* The op met a resource that ran out some other way (a thread it could
+ * not create, a descriptor recvmsg dropped with MSG_CTRUNC). */
+void storm_note_resource(void);
 
 /* What a target holds for its ops (its io_uring), released at its end
  * from its cleanup handler. */

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "ops/op_fns.h"
 #include "cancel/cancel.h"
+#include "pressure/pressure.h"
 
 #include <errno.h>
 #include <unistd.h>
@@ -28,8 +29,21 @@ void storm_note_result(long r)
 		else
 			storm_add(&storm.counts.spurious_eintr, 1);
 	}
-	if (r < 0 && (errno == EMFILE || errno == ENFILE))
+	if (r < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+		      errno == ENOBUFS))
+		storm_note_resource();
+	/* EMFILE without fds pressure: leaks filled the table. */
+	if (r < 0 && (errno == EMFILE || errno == ENFILE) &&
+	    !(storm_pressure_active() & STORM_PRESSURE_FDS))
 		storm_add(&storm.counts.fd_table_full, 1);
+}
+
+void storm_note_resource(void)
+{
+	int op = storm_self ? storm_self->op : -1;
+
+	if (op >= 0)
+		storm_add(&storm.counts.op_resource_failed[op], 1);
 }
 
 void storm_release(const struct backend *be, int fd)
@@ -63,19 +77,35 @@ const struct storm_op storm_ops[] = {
 	{ .name = "recvmsg-scm", .weight = 4,
 	  .leak_kind = "/memfd:cpstorm-scm", .result_fd = 1,
 	  .run = op_recvmsg },
-	{ .name = "pipe-read", .weight = 3, .run = op_pipe_read },
-	{ .name = "pipe-write", .weight = 1, .run = op_pipe_write },
+	{ .name = "pipe-read", .weight = 3, .escapable = 1,
+	  .run = op_pipe_read },
+	{ .name = "pipe-write", .weight = 1, .escapable = 1,
+	  .run = op_pipe_write },
 	{ .name = "eventfd-read", .weight = 2,
 	  .leak_kind = "anon_inode:[eventfd]", .run = op_eventfd_read },
 	{ .name = "timerfd-read", .weight = 2,
 	  .leak_kind = "anon_inode:[timerfd]", .run = op_timerfd_read },
-	{ .name = "epoll-wait", .weight = 1, .eintr_ok = 1,
+	{ .name = "epoll-wait", .weight = 1, .eintr_ok = 1, .escapable = 1,
 	  .run = op_epoll_wait },
-	{ .name = "poll", .weight = 1, .eintr_ok = 1, .run = op_poll },
-	{ .name = "nanosleep", .weight = 1, .eintr_ok = 1,
+	{ .name = "poll", .weight = 1, .eintr_ok = 1, .escapable = 1,
+	  .run = op_poll },
+	{ .name = "nanosleep", .weight = 1, .eintr_ok = 1, .escapable = 1,
 	  .run = op_nanosleep },
-	{ .name = "futex-wait", .weight = 2, .run = op_futex_wait },
+	{ .name = "futex-wait", .weight = 2, .escapable = 1,
+	  .run = op_futex_wait },
 	{ .name = "waitpid", .weight = 1, .run = op_waitpid },
+	{ .name = "child", .weight = 1, .eintr_ok = 1, .run = op_child },
+	/* Full signal sets (fullmask.c). */
+	{ .name = "ppoll-all", .weight = 1, .eintr_ok = 1, .escapable = 1,
+	  .run = op_ppoll_all },
+	{ .name = "pselect-all", .weight = 1, .eintr_ok = 1, .escapable = 1,
+	  .run = op_pselect_all },
+	{ .name = "epoll-pwait-all", .weight = 1, .eintr_ok = 1,
+	  .escapable = 1, .run = op_epoll_pwait_all },
+	{ .name = "sigtimedwait-all", .weight = 1, .eintr_ok = 1,
+	  .escapable = 1, .run = op_sigtimedwait_all },
+	{ .name = "sigsuspend-all", .weight = 1, .eintr_ok = 1,
+	  .escapable = 1, .run = op_sigsuspend_all },
 #if STORM_URING_OPS
 	{ .name = "uring-openat", .weight = 1, .leak_kind = "/dev/zero",
 	  .result_fd = 1, .run = op_uring_openat },

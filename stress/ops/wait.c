@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "ops/op_fns.h"
+#include "oracles/oracles.h"
 #include "rng.h"
 
 #include <errno.h>
@@ -152,7 +153,7 @@ void op_waitpid(const struct backend *be, uint64_t *rng)
 	pid = clone(storm_child, stack + sizeof stack, CLONE_VM | CLONE_FILES | SIGCHLD,
 		    &life);
 	if (pid < 0) {
-		storm_note_result(pid);
+		storm_note_resource();
 		return;
 	}
 	pthread_cleanup_push(storm_reap, &pid);
@@ -161,4 +162,18 @@ void op_waitpid(const struct backend *be, uint64_t *rng)
 	storm_call_end();
 	storm_note_result(r);
 	pthread_cleanup_pop(r < 0);
+}
+
+/* A thread created mid-op (oracles/children.c): after one cancellation
+ * point has returned, with whatever mask the backend left, then a second
+ * one.  The child blocks in pause() until the canceller that joins this
+ * target cancels it too. */
+void op_child(const struct backend *be, uint64_t *rng)
+{
+	struct storm_slot *s = storm_self;
+
+	op_poll(be, rng);
+	if (storm_child_spawn(s, s->op))
+		storm_note_resource();
+	op_poll(be, rng);
 }

@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include "options/options.h"
 #include "ops/ops.h"
+#include "pressure/pressure.h"
 #include "rng.h"
+#include "testing/testing.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,7 +26,7 @@ static _Noreturn void storm_usage(const char *why)
 	       "                     [--stack KIB] [--noise PCT] [--signals PCT]\n"
 	       "                     [--ops MIX] [--how MIX] [--json FILE]\n"
 	       "                     [--expect any] [--replay FILE] [--minimise]\n"
-	       "                     [--sample S] [--bare]\n"
+	       "                     [--sample S] [--pressure KINDS] [--bare]\n"
 	       "  --backend NAME   one of: %s (default cp = cp:reraise)\n"
 	       "  --threads N      concurrent target threads (default 1000)\n"
 	       "  --duration S     seconds of storm, fractions allowed (default 10)\n"
@@ -42,6 +44,11 @@ static _Noreturn void storm_usage(const char *why)
 	       "  --how MIX        canceller kinds: direct, timer (POSIX timer\n"
 	       "                   handler), fuzzy (calibrated sweep into the call)\n"
 	       "                   (default direct:7,timer:2,fuzzy:1)\n"
+	       "  --pressure KINDS resources that run out in windows, about a\n"
+	       "                   third of the run: sigqueue (RLIMIT_SIGPENDING\n"
+	       "                   reached), fds (EMFILE), threads (no room for a\n"
+	       "                   stack), timers (timer_create fails), all, or\n"
+	       "                   none (default all)\n"
 	       "  --sample S       seconds between /proc samples of memory and\n"
 	       "                   descriptors (default 1; 0: none, memory is\n"
 	       "                   then not judged)\n"
@@ -58,7 +65,8 @@ static _Noreturn void storm_usage(const char *why)
 	       "The seed fixes every random choice (ops, cancel targets, delays,\n"
 	       "signals); thread timing is the kernel's, so a replay repeats the\n"
 	       "choices, not the interleavings.  Exit 0: no leak, nothing lost,\n"
-	       "no cancellation inside a handler, no spurious EINTR, memory flat;\n"
+	       "no cancellation inside a handler, no spurious EINTR, memory flat,\n"
+	       "no oracle violated (masks, timers, EINTR in cleanup, children);\n"
 	       "1: any of those (0 with --expect any); 2: bad input, setup\n"
 	       "failure, or the harness itself hung.\n",
 	       backend_names());
@@ -150,13 +158,33 @@ static void storm_mix_option(const char *opt, const char *text,
 	}
 }
 
+const struct backend *storm_backend_open(const char *name, char *err,
+					 size_t len)
+{
+	const struct backend *be = storm_test_backend(name, err, len);
+
+	return be ? be : backend_open(name, err, len);
+}
+
+static void storm_pressure_option(const char *text, struct storm_config *c)
+{
+	char why[200], msg[260];
+
+	if (storm_pressure_parse(text, &c->pressure, why, sizeof why)) {
+		snprintf(msg, sizeof msg, "--pressure: %s", why);
+		storm_usage(msg);
+	}
+}
+
 static void storm_defaults(struct storm_config *c)
 {
 	*c = (struct storm_config){ .threads = 1000, .duration_s = 10,
 				    .seed = storm_default_seed(),
-				    .cancellers = 4, .noise_pct = 25,
+				    .cancellers = 4,
+				    .noise_pct = 25,
 				    .signals_pct = 20, .batch = 32,
 				    .stack_kib = 64, .sample_s = 1,
+				    .pressure = STORM_PRESSURE_ALL,
 				    .how_weight = { 7, 2, 1 } };
 	for (unsigned i = 0; i < storm_nops; i++)
 		c->op_weight[i] = storm_ops[i].weight;
@@ -196,6 +224,7 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 		{ "minimize", no_argument, NULL, 'm' },
 		{ "bare", no_argument, NULL, 'a' },
 		{ "sample", required_argument, NULL, 'p' },
+		{ "pressure", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -225,6 +254,7 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 		case 'm': c->minimise = 1; break;
 		case 'a': c->bare = 1; break;
 		case 'p': c->sample_s = storm_sample_period(optarg); break;
+		case 'P': storm_pressure_option(optarg, c); break;
 		case 'e':
 			if (strcmp(optarg, "any"))
 				storm_usage("--expect takes only 'any' (record without judging)");
@@ -243,7 +273,7 @@ void storm_parse(int argc, char **argv, struct storm_config *c)
 	}
 	if (c->cancellers > c->threads)
 		c->cancellers = c->threads;
-	if (backend && !(c->be = backend_open(backend, err, sizeof err)))
+	if (backend && !(c->be = storm_backend_open(backend, err, sizeof err)))
 		storm_usage(err);
 	if (!c->be && !(c->be = backend_open("cp", err, sizeof err)))
 		storm_usage(err);

@@ -8,8 +8,8 @@
  * memory growth, ...), read from the rerun's JSON record.  The steps, cheapest reruns first:
  * only the ops the failure was attributed to (leaked descriptors, lost
  * threads), half the duration, half the threads, one op kind less, one
- * canceller kind less, no signals, no noise, one canceller, batches of
- * one.
+ * canceller kind less, no pressure, no signals, no noise, one canceller,
+ * batches of one.
  *
  * Timing is the kernel's, so a failing configuration fails only with some
  * probability per run, and a candidate that passes once may still
@@ -249,6 +249,8 @@ static void storm_shrink_knobs(struct storm_config *best, unsigned want)
 		size_t off;
 		unsigned to;
 	} knobs[] = {
+		{ .what = "no resource pressure",
+		  .off = offsetof(struct storm_config, pressure), .to = 0 },
 		{ .what = "no unrelated signals",
 		  .off = offsetof(struct storm_config, signals_pct), .to = 0 },
 		{ .what = "no noise",

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "options/options.h"
 #include "ops/ops.h"
+#include "pressure/pressure.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -103,13 +104,15 @@ void storm_mixes_format(const struct storm_config *c, char *ops,
 void storm_command_line(const struct storm_config *c, const char *argv0,
 			char *buf, size_t len)
 {
-	char ops[1024], how[128];
+	char ops[1024], how[128], pressure[64];
 
 	storm_mixes_format(c, ops, sizeof ops, how, sizeof how);
+	storm_pressure_format(c->pressure, pressure, sizeof pressure);
 	snprintf(buf, len, "%s --backend %s --seed %llu --threads %u "
 		 "--duration %g --cancellers %u --batch %u --stack %u "
-		 "--noise %u --signals %u --sample %g --ops %s --how %s", argv0,
+		 "--noise %u --signals %u --sample %g --pressure %s --ops %s "
+		 "--how %s", argv0,
 		 c->be->name, (unsigned long long)c->seed, c->threads,
 		 c->duration_s, c->cancellers, c->batch, c->stack_kib,
-		 c->noise_pct, c->signals_pct, c->sample_s, ops, how);
+		 c->noise_pct, c->signals_pct, c->sample_s, pressure, ops, how);
 }

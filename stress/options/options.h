@@ -15,6 +15,11 @@
 /* Command line.  Bad input: one line on stderr, exit 2. */
 void storm_parse(int argc, char **argv, struct storm_config *c);
 
+/* support/backend.h's backend_open, and in the test build the backends
+ * of testing/testing.h as well. */
+const struct backend *storm_backend_open(const char *name, char *err,
+					 size_t len);
+
 /* Mixes as text, "openat:3,accept4:2"; parse returns 0 or writes a
  * one-line reason into why. */
 int storm_mix_parse(const char *text, const char *const *names, unsigned n,

@@ -13,6 +13,7 @@
 #include "options/options.h"
 #include "options/record.h"
 #include "ops/ops.h"
+#include "pressure/pressure.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -48,6 +49,20 @@ static void storm_replay_mix(const char *path, const char *rec,
 		storm_replay_fail(path, why);
 }
 
+/* A record from before the pressure existed ran without it. */
+static void storm_replay_pressure(const char *path, const char *rec,
+				  struct storm_config *c)
+{
+	char text[64], why[200];
+
+	if (!record_string(rec, "pressure_kinds", text, sizeof text)) {
+		c->pressure = 0;
+		return;
+	}
+	if (storm_pressure_parse(text, &c->pressure, why, sizeof why))
+		storm_replay_fail(path, why);
+}
+
 void storm_replay_load(const char *path, struct storm_config *c)
 {
 	static const struct {
@@ -76,7 +91,7 @@ void storm_replay_load(const char *path, struct storm_config *c)
 	if (!record_string(rec, "backend", backend, sizeof backend) ||
 	    !(seed = record_key(rec, "seed")))
 		storm_replay_fail(path, "the record has no backend or seed");
-	if (!(c->be = backend_open(backend, err, sizeof err)))
+	if (!(c->be = storm_backend_open(backend, err, sizeof err)))
 		storm_replay_fail(path, err);
 	c->seed = strtoull(seed, NULL, 10);
 	for (size_t i = 0; i < sizeof uints / sizeof *uints; i++)
@@ -88,6 +103,7 @@ void storm_replay_load(const char *path, struct storm_config *c)
 		c->duration_s = v > 0 ? v : c->duration_s;
 	if (record_number(rec, "sample_s", &v) && v >= 0)
 		c->sample_s = v;
+	storm_replay_pressure(path, rec, c);
 	storm_replay_mix(path, rec, "ops_mix", names, storm_nops, c->op_weight);
 	storm_replay_mix(path, rec, "how_mix", storm_how_names, STORM_NHOW,
 			 c->how_weight);

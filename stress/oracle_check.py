@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""oracle_check.py KEY OP STORM [ARGS...] - an oracle fires on a backend
+broken on purpose for it (testing/broken.c).
+
+Runs the storm (STORM, with the cross build's emulator in front when
+there is one, then ARGS), and checks: exit status 1; the record's KEY is
+above 0 and KEY is among its "failed" outcomes; and what the record says
+about it names a thread and the op OP.  KEY longjmp_escapes checks the
+escape instead: escapes counted, and the timers the broken backend armed
+for the abandoned calls left behind (timers_leaked)."""
+
+import json
+import subprocess
+import sys
+
+
+def fail(why):
+    print(f"oracle_check: {why}")
+    sys.exit(1)
+
+
+def record(argv):
+    out = subprocess.run(argv, capture_output=True, text=True)
+    if out.returncode == 77:
+        print(out.stdout.strip().splitlines()[-1:] or "skip")
+        sys.exit(77)
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    try:
+        rec = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        fail(f"no JSON record (exit {out.returncode}): {out.stderr[-500:]}")
+    return out.returncode, rec
+
+
+def named(texts, op):
+    """A detail naming a thread (tid) and the op."""
+    return any("tid" in t and f"op {op}" in t for t in texts)
+
+
+def main():
+    key, op, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+    status, rec = record(argv)
+    if status != 1:
+        fail(f"exit {status}, expected 1: {rec.get('failed')}")
+    if key == "longjmp_escapes":
+        if not rec.get("longjmp_escapes"):
+            fail("no siglongjmp escape in the run")
+        if not rec.get("timers_leaked"):
+            fail("the escapes left no timer behind")
+        key = "timers_leaked"
+    if not rec.get(key) or key not in rec.get("failed", []):
+        fail(f"{key} = {rec.get(key)}, failed = {rec.get('failed')}")
+    if key == "timers_leaked":
+        texts = rec["timers"]["left"]
+    else:
+        texts = [f"tid {v['tid']} op {v['op']}: {v['what']}"
+                 for v in rec.get("violations", []) if v["oracle"] == key]
+    if not named(texts, op):
+        fail(f"no detail names a thread and op {op}: {texts}")
+    print(f"oracle_check: {key} = {rec[key]}; e.g. {texts[0]}")
+
+
+main()
