@@ -174,6 +174,24 @@ def latency(build_dir, backends, env, samples, say):
     return rows
 
 
+def _bare(binary, backend, rec, duration, env):
+    """The create/cancel/join ceiling (`--bare`) with the storm's own
+    cancellers, batch and stack: what the storm's rate is bounded by on
+    this machine, measured right after it."""
+    argv = [binary, "--bare", "--backend", backend, "--duration",
+            f"{duration:g}"]
+    for key, opt in (("cancellers", "--cancellers"), ("batch", "--batch"),
+                     ("stack_kib", "--stack")):
+        if rec.get(key):
+            argv += [opt, str(rec[key])]
+    outcome = proc.run(argv, storm.timeout_for(duration), env)
+    try:
+        bare = json.loads(outcome.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return None
+    return bare.get("per_second") if outcome.status == 0 else None
+
+
 def storm_scale(build_dir, backends, threads_list, duration, seed, env, say):
     binary = os.path.join(build_dir, "stress", "cpstorm-storm")
     rows = []
@@ -183,10 +201,18 @@ def storm_scale(build_dir, backends, threads_list, duration, seed, env, say):
             cell = storm.run_storm(binary, b, duration, threads, seed, env)
             rec = cell.metrics or {}
             hwm = rec.get("vm_hwm_kib")
+            say(f"cpstorm bench: bare ceiling {b}, "
+                f"{rec.get('cancellers', '?')} creators")
+            bare = _bare(binary, b, rec, duration, env)
+            rate = rec.get("per_second_run") or rec.get("per_second")
             rows.append({"section": "storm", "backend": b,
                          "threads": threads, "verdict": cell.verdict,
                          "cancellations": rec.get("cancellations"),
-                         "per_second": rec.get("per_second"),
+                         "per_second": rate,
+                         "cancellers": rec.get("cancellers"),
+                         "bare_per_second": bare,
+                         "ratio_to_bare": rate / bare
+                         if rate and bare else None,
                          "rss_kib_per_thread": hwm / threads
                          if hwm and hwm > 0 else None,
                          "leaked_fds": rec.get("leaked_fds"),
@@ -263,11 +289,17 @@ def tables(rows):
                        f"{'; '.join(notes)}")
         out.append("")
     if by["storm"]:
-        out += ["storm throughput",
-                f"  {'backend':<13} {'threads':>7} {'cancels/s':>10} "
+        out += ["storm throughput (run phase), beside the bare create/"
+                "cancel/join ceiling measured right after it with the same "
+                "cancellers, batch and stack",
+                f"  {'backend':<13} {'threads':>7} {'cancellers':>10} "
+                f"{'cancels/s':>10} {'bare/s':>9} {'x bare':>6} "
                 f"{'KiB/thread':>10} {'leaked':>7} verdict"]
         out += [f"  {r['backend']:<13} {r['threads']:>7} "
+                f"{_fmt(r.get('cancellers'), 'd'):>10} "
                 f"{_fmt(r['per_second'], '.0f'):>10} "
+                f"{_fmt(r.get('bare_per_second'), '.0f'):>9} "
+                f"{_fmt(r.get('ratio_to_bare'), '.2f'):>6} "
                 f"{_fmt(r['rss_kib_per_thread'], '.1f'):>10} "
                 f"{_fmt(r['leaked_fds'], 'd'):>7} {r['verdict']}"
                 for r in by["storm"]]

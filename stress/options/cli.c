@@ -31,7 +31,8 @@ static _Noreturn void storm_usage(const char *why)
 	       "  --threads N      concurrent target threads (default 1000)\n"
 	       "  --duration S     seconds of storm, fractions allowed (default 10)\n"
 	       "  --seed N         default: from the clock; printed first as seed=N\n"
-	       "  --cancellers K   canceller threads (default 4)\n"
+	       "  --cancellers K   canceller threads (default: the online CPUs,\n"
+	       "                   at least 4)\n"
 	       "  --batch B        cancels each canceller sends before joining\n"
 	       "                   them (default 32)\n"
 	       "  --stack KIB      target thread stack size (default 64)\n"
@@ -158,6 +159,16 @@ static void storm_mix_option(const char *opt, const char *text,
 	}
 }
 
+/* One canceller per online CPU, at least 4: the storm's rate is bounded
+ * by how fast threads are created, cancelled and joined, which scales
+ * with the cores doing it. */
+static unsigned storm_default_cancellers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 4 ? (unsigned)(n > 64 ? 64 : n) : 4;
+}
+
 const struct backend *storm_backend_open(const char *name, char *err,
 					 size_t len)
 {
@@ -180,7 +191,7 @@ static void storm_defaults(struct storm_config *c)
 {
 	*c = (struct storm_config){ .threads = 1000, .duration_s = 10,
 				    .seed = storm_default_seed(),
-				    .cancellers = 4,
+				    .cancellers = storm_default_cancellers(),
 				    .noise_pct = 25,
 				    .signals_pct = 20, .batch = 32,
 				    .stack_kib = 64, .sample_s = 1,
