@@ -9,9 +9,11 @@
  * signal is in the set the caller passed.  A request during the wait must
  * still act: a design that lets its signal be blocked by the call's mask
  * loses the request (or hangs in sigsuspend, which nothing else can end),
- * and one that lets sigtimedwait take its signal swallows it.  The storm's
- * own signals are held off or taken too; none of these ops holds anything
- * across its call.
+ * and one that lets sigtimedwait take its signal swallows it.  So the
+ * waits last longer than the storm's bound: only the cancellation ends
+ * them in time, and one held off until a timeout counts as lost, not as
+ * merely late.  The storm's own signals are held off or taken too; none
+ * of these ops holds anything across its call.
  */
 #define _GNU_SOURCE
 #include "ops/op_fns.h"
@@ -24,11 +26,13 @@
 #include <sys/select.h>
 #include <time.h>
 
-#define STORM_FULL_WAIT_MAX_MS 200   /* as the other timed waits */
+/* Beyond STORM_JOIN_MS, seeded up to as much again. */
+#define STORM_FULL_WAIT_MS (2 * STORM_JOIN_MS)
 
 static struct timespec storm_full_timeout(uint64_t *rng)
 {
-	long ms = (long)storm_rng_below(rng, STORM_FULL_WAIT_MAX_MS);
+	long ms = STORM_FULL_WAIT_MS +
+		  (long)storm_rng_below(rng, STORM_FULL_WAIT_MS);
 
 	return (struct timespec){ ms / 1000, (ms % 1000) * 1000000L };
 }
@@ -72,7 +76,8 @@ void op_epoll_pwait_all(const struct backend *be, uint64_t *rng)
 	sigfillset(&all);
 	storm_call_begin();
 	r = be->epoll_pwait(storm_res.epoll_fd, &ev, 1,
-			    (int)storm_rng_below(rng, STORM_FULL_WAIT_MAX_MS),
+			    STORM_FULL_WAIT_MS +
+				    (int)storm_rng_below(rng, STORM_FULL_WAIT_MS),
 			    &all);
 	storm_call_end();
 	storm_note_result(r);

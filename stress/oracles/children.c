@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "oracles/oracles.h"
+#include "pressure/pressure.h"
 #include "targets.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@ struct storm_child {
 	uint64_t mask;       /* what it inherited: its creator's mask then */
 	int op;              /* the op that created it */
 	double cancelled_at; /* 0: not yet */
+	unsigned pressure;   /* kinds active at its cancel */
 };
 
 static void *storm_child_main(void *p)
@@ -74,6 +76,7 @@ void storm_child_cancel(struct storm_slot *s)
 	if (!c || c->cancelled_at)
 		return;
 	c->cancelled_at = storm_now();
+	c->pressure = storm_pressure_active();
 	c->be->cancel(c->th);
 }
 
@@ -83,7 +86,7 @@ void storm_child_cancel(struct storm_slot *s)
 void storm_child_reap(struct storm_slot *s, int budget_ms)
 {
 	struct storm_child *c = s->child;
-	char diag[400], mask[200], now[200];
+	char diag[400], mask[200], now[200], pressure[64];
 	uint64_t blocked = 0;
 	int wait_ms;
 	void *ret;
@@ -109,9 +112,10 @@ void storm_child_reap(struct storm_slot *s, int budget_ms)
 	storm_mask_names(c->mask & ~s->start_mask, mask, sizeof mask);
 	task_sigblocked(c->tid, &blocked);
 	storm_mask_names(blocked & ~s->start_mask, now, sizeof now);
+	storm_pressure_format(c->pressure, pressure, sizeof pressure);
 	storm_violation("children_lost", s, c->op, "child tid %d, created "
-			"mid-op, not joined %d ms after its cancel (blocked "
-			"beyond its creator's start mask: at its creation %s, "
-			"now %s); %s", (int)c->tid, STORM_JOIN_MS, mask, now,
-			diag);
+			"mid-op, not joined %d ms after its cancel (pressure at "
+			"the cancel: %s; blocked beyond its creator's start "
+			"mask: at its creation %s, now %s); %s", (int)c->tid,
+			STORM_JOIN_MS, pressure, mask, now, diag);
 }
