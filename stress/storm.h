@@ -132,6 +132,7 @@ struct storm_counts {
 	uint64_t op_call_ns[STORM_MAX_OPS];  /* mean call length (EWMA) */
 	uint64_t op_resource_failed[STORM_MAX_OPS];  /* EMFILE, EAGAIN, ... */
 	uint64_t respawn_failed;  /* a slot left empty under pressure */
+	uint64_t cancel_eagain;   /* cancels made again: EAGAIN, queue full */
 	/* The oracles (oracles/). */
 	uint64_t mask_violations; /* a thread's blocked signals changed */
 	uint64_t cleanup_eintr;   /* EINTR in a cleanup handler's call */

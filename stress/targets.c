@@ -169,8 +169,13 @@ int storm_slot_join(struct storm_slot *s, int timeout_ms, void **ret)
 {
 	if (join_bounded(s->th, ret, timeout_ms))
 		return 1;
-	s->live = 0;
+	storm_slot_gone(s);
 	return 0;
+}
+
+void storm_slot_gone(struct storm_slot *s)
+{
+	s->live = 0;
 }
 
 void storm_slot_count(void *ret)

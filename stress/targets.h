@@ -23,6 +23,8 @@ size_t storm_stack_bytes(const struct storm_config *c);
 int storm_slot_spawn(struct storm_slot *s);
 /* 0 joined (the slot is free), 1 timed out. */
 int storm_slot_join(struct storm_slot *s, int timeout_ms, void **ret);
+/* Its thread was joined some other way: the slot is free. */
+void storm_slot_gone(struct storm_slot *s);
 /* Book a joined thread's return value. */
 void storm_slot_count(void *ret);
 

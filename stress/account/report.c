@@ -213,11 +213,13 @@ static void storm_json_oracles(FILE *f)
 	const struct storm_counts *n = &storm.counts;
 
 	fprintf(f, "\"longjmp_escapes\":%llu,\"children\":%llu,"
-		"\"children_unjudged\":%llu,\"respawn_failed\":%llu,",
+		"\"children_unjudged\":%llu,\"respawn_failed\":%llu,"
+		"\"cancel_eagain\":%llu,",
 		(unsigned long long)n->longjmp_escapes,
 		(unsigned long long)n->children,
 		(unsigned long long)n->children_unjudged,
-		(unsigned long long)n->respawn_failed);
+		(unsigned long long)n->respawn_failed,
+		(unsigned long long)n->cancel_eagain);
 	storm_timers_json(f);
 	fputs(",", f);
 	storm_pressure_json(f);

@@ -21,6 +21,13 @@ int storm_cancellers_start(void);
 void storm_cancellers_join(void);
 void storm_spin(uint64_t n);
 
+/* Join th by `end` (storm_now() time).  A cancel that returned EAGAIN
+ * (libcp: the real-time queue is full, the request is published but its
+ * signal not sent) is made again every few milliseconds meanwhile, as its
+ * caller must; *err is the last cancel's result.  0 joined, 1 not. */
+int storm_join_resending(const struct backend *be, pthread_t th, int *err,
+			 double end, void **ret);
+
 /* A cancel sent and not yet joined: one per batch entry of a canceller,
  * each with its POSIX timer (timer.c) delivered to the canceller thread
  * itself. */
@@ -29,6 +36,7 @@ struct storm_pending {
 	enum storm_how how;
 	double t0;               /* cancel sent */
 	volatile int fired;      /* timer handler has cancelled */
+	int err;                 /* what the backend's cancel returned */
 	int has_timer;
 	timer_t timer;
 };
@@ -40,7 +48,7 @@ void storm_timer_delete(struct storm_pending *p);
 
 /* Wait for the target's next call to begin, then cancel at a fraction of
  * that op's measured length that sweeps across [0, 1.25) (fuzzy.c). */
-void storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep);
+int storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep);
 
 /* Signals (signals.c): the noise before a cancel, and the unrelated storm
  * of several signals, SA_RESTART and not, nesting. */

@@ -20,6 +20,7 @@
 #include "targets.h"
 #include "rng.h"
 
+#include <handshake.h>
 #include <procfs.h>
 #include <errno.h>
 #include <stdio.h>
@@ -88,14 +89,14 @@ static void storm_send(struct storm_canceller *c, struct storm_pending *p,
 		storm_timer_arm(p, (long)storm_rng_below(rng, STORM_TIMER_MAX_NS));
 		return;
 	case STORM_HOW_FUZZY:
-		storm_fuzzy_cancel(s, &c->sweep);
+		p->err = storm_fuzzy_cancel(s, &c->sweep);
 		break;
 	default:
 		if (storm_rng_below(rng, 100) < storm.cfg->noise_pct) {
 			storm_noise_send(s);
 			storm_spin(storm_rng_below(rng, STORM_NOISE_GAP));
 		}
-		storm.cfg->be->cancel(s->th);
+		p->err = storm.cfg->be->cancel(s->th);
 		break;
 	}
 	p->t0 = storm_now();
@@ -125,6 +126,21 @@ static int storm_ms_until(double end)
 	return left < 1 ? 1 : (int)left;
 }
 
+#define STORM_RESEND_MS 5
+
+int storm_join_resending(const struct backend *be, pthread_t th, int *err,
+			 double end, void **ret)
+{
+	while (*err == EAGAIN && storm_now() + STORM_RESEND_MS / 1e3 < end) {
+		storm_add(&storm.counts.cancel_eagain, 1);
+		if (join_bounded(th, ret, STORM_RESEND_MS) == 0)
+			return 0;
+		*err = be->cancel(th);
+	}
+	return join_bounded(th, ret, storm_ms_until(end)) ? 1 : 0;
+}
+
+
 /* Join one sent cancel (bounded: STORM_JOIN_MS after it was sent), cancel
  * and join the thread it created if any, and refill the slot.  The lost
  * ones of a batch share STORM_RECOVER_MS for their recovery, from
@@ -140,8 +156,9 @@ static int storm_reap_one(struct storm_pending *p, double *recover_end)
 		storm_timer_settle(p);
 	/* The cancels of a batch were all sent before the first join: one
 	 * lost target must not make the next ones wait a whole bound again. */
-	if (storm_slot_join(s, storm_ms_until(p->t0 + STORM_JOIN_MS / 1e3),
-			    &ret) == 0) {
+	if (storm_join_resending(storm.cfg->be, s->th, &p->err,
+				 p->t0 + STORM_JOIN_MS / 1e3, &ret) == 0) {
+		storm_slot_gone(s);
 		storm_joined(ret, p->t0);
 	} else {
 		if (!*recover_end)

@@ -18,7 +18,7 @@
 				      * canceller spins meanwhile */
 #define STORM_FUZZY_STEPS 40         /* 32 steps span one mean length */
 
-void storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep)
+int storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep)
 {
 	unsigned seq = __atomic_load_n(&s->call_seq, __ATOMIC_ACQUIRE);
 	uint64_t now = storm_now_ns(), end = now + STORM_FUZZY_WAIT_NS;
@@ -37,5 +37,5 @@ void storm_fuzzy_cancel(struct storm_slot *s, unsigned *sweep)
 	(*sweep)++;
 	while (storm_now_ns() < at)
 		;
-	storm.cfg->be->cancel(s->th);
+	return storm.cfg->be->cancel(s->th);
 }

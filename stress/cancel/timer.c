@@ -32,7 +32,7 @@ static void storm_timer_cancel(struct storm_pending *p)
 	if (__atomic_exchange_n(&p->fired, 1, __ATOMIC_SEQ_CST))
 		return;
 	p->t0 = storm_now();
-	storm.cfg->be->cancel(p->slot->th);
+	p->err = storm.cfg->be->cancel(p->slot->th);
 }
 
 static void storm_timer_handler(int sig, siginfo_t *si, void *uc)

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "oracles/oracles.h"
+#include "cancel/cancel.h"
 #include "pressure/pressure.h"
 #include "targets.h"
 
@@ -27,6 +28,7 @@ struct storm_child {
 	uint64_t mask;       /* what it inherited: its creator's mask then */
 	int op;              /* the op that created it */
 	double cancelled_at; /* 0: not yet */
+	int err;             /* what its cancel returned */
 	unsigned pressure;   /* kinds active at its cancel */
 };
 
@@ -77,7 +79,7 @@ void storm_child_cancel(struct storm_slot *s)
 		return;
 	c->cancelled_at = storm_now();
 	c->pressure = storm_pressure_active();
-	c->be->cancel(c->th);
+	c->err = c->be->cancel(c->th);
 }
 
 /* A child is lost once it has had STORM_JOIN_MS since its cancel; the
@@ -98,7 +100,9 @@ void storm_child_reap(struct storm_slot *s, int budget_ms)
 	if (wait_ms < 1)
 		wait_ms = 1;
 	s->child = NULL;
-	if (join_bounded(c->th, &ret, wait_ms < budget_ms ? wait_ms : budget_ms) == 0) {
+	if (storm_join_resending(c->be, c->th, &c->err, storm_now() +
+				 (wait_ms < budget_ms ? wait_ms : budget_ms) / 1e3,
+				 &ret) == 0) {
 		free(c);
 		return;
 	}

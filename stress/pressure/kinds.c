@@ -10,9 +10,12 @@
  */
 #define _GNU_SOURCE
 #include "pressure/kinds.h"
+#include "targets.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,8 @@
 
 #define STORM_SIGQ_FILL 16        /* signals the filler queues */
 #define STORM_FDS_SLACK 2         /* descriptors left free under fds */
-#define STORM_AS_SLACK (1 << 20)  /* bytes of address space left free */
+#define STORM_AS_SLACK (256 << 10)  /* bytes of address space left free */
+#define STORM_HOGS_MAX 4096       /* idle threads holding stacks */
 #define STORM_FILL_MAX 4096       /* bound on one fill, whatever others do */
 
 static struct rlimit orig_sigpending, orig_nofile, orig_as;
@@ -152,20 +156,52 @@ static void fds_release(void)
 	setrlimit(RLIMIT_NOFILE, &orig_nofile);
 }
 
-/* The address space in use plus a little: no room for a new stack. */
+/* Idle threads that hold stacks: the C library keeps the stacks of
+ * joined threads for reuse, so a thread can be created without mapping
+ * anything as long as its cache lasts.  The hogs take those stacks, then
+ * whatever room the lowered limit leaves. */
+static pthread_t hogs[STORM_HOGS_MAX];
+static unsigned nhogs;
+static volatile int hogs_release;
+
+static void *storm_hog(void *p)
+{
+	(void)p;
+	while (!__atomic_load_n(&hogs_release, __ATOMIC_ACQUIRE))
+		syscall(SYS_futex, &hogs_release, FUTEX_WAIT_PRIVATE, 0, NULL,
+			NULL, 0);
+	return NULL;
+}
+
+/* The address space in use plus a little, then hogs until no thread can
+ * be created: no room for a new stack, none cached. */
 static void threads_apply(void)
 {
 	long pages = storm_proc_number(statm_fd, "");
+	pthread_attr_t attr;
 
 	if (pages > 0)
 		storm_soft_limit(RLIMIT_AS, &orig_as,
 				 (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) +
 					 STORM_AS_SLACK);
+	if (pthread_attr_init(&attr) ||
+	    pthread_attr_setstacksize(&attr, storm_stack_bytes(storm.cfg)))
+		return;
+	while (nhogs < STORM_HOGS_MAX &&
+	       pthread_create(&hogs[nhogs], &attr, storm_hog, NULL) == 0)
+		nhogs++;
+	pthread_attr_destroy(&attr);
 }
 
 static void threads_release(void)
 {
 	setrlimit(RLIMIT_AS, &orig_as);
+	__atomic_store_n(&hogs_release, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &hogs_release, FUTEX_WAKE_PRIVATE, INT_MAX, NULL,
+		NULL, 0);
+	while (nhogs)
+		pthread_join(hogs[--nhogs], NULL);
+	hogs_release = 0;
 }
 
 const struct storm_pressure_kind storm_pressure_kinds[] = {

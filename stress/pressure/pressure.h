@@ -17,9 +17,9 @@
  *   fds       RLIMIT_NOFILE lowered to the lowest free descriptor plus a
  *             few: EMFILE in openat, accept4, socket; recvmsg drops the
  *             descriptor it carries (MSG_CTRUNC)
- *   threads   RLIMIT_AS lowered to the address space in use plus a little:
- *             pthread_create fails (no room to map a stack) once the
- *             stack cache is spent
+ *   threads   RLIMIT_AS lowered to the address space in use plus a little,
+ *             and idle threads take the C library's cached stacks until
+ *             no thread can be created: pthread_create fails (EAGAIN)
  *   timers    RLIMIT_SIGPENDING lowered to the queue's count: timer_create
  *             fails with EAGAIN (so do real-time signals: both draw on the
  *             same limit)
