@@ -153,7 +153,8 @@ void op_waitpid(const struct backend *be, uint64_t *rng)
 	pid = clone(storm_child, stack + sizeof stack, CLONE_VM | CLONE_FILES | SIGCHLD,
 		    &life);
 	if (pid < 0) {
-		storm_note_resource();
+		if (errno == EAGAIN || errno == ENOMEM)
+			storm_note_resource();
 		return;
 	}
 	pthread_cleanup_push(storm_reap, &pid);

@@ -182,6 +182,9 @@ void storm_pressure_print(FILE *f)
 		if (storm.cfg->pressure & storm_pressure_kinds[i].bit)
 			fprintf(f, ", %s %.1f s", storm_pressure_kinds[i].name,
 				active_s[i]);
+	if (threads_unenforced)
+		fprintf(f, " (threads not enforced here: RLIMIT_AS is ignored, "
+			"as qemu-user does)");
 	fputc('\n', f);
 }
 
@@ -196,5 +199,6 @@ void storm_pressure_json(FILE *f)
 		if (storm.cfg->pressure & storm_pressure_kinds[i].bit)
 			fprintf(f, ",\"%s_s\":%.2f", storm_pressure_kinds[i].name,
 				active_s[i]);
-	fputs("}", f);
+	fprintf(f, ",\"threads_enforced\":%s}", threads_unenforced ? "false"
+								 : "true");
 }

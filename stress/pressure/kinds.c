@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -161,6 +162,7 @@ static void fds_release(void)
  * anything as long as its cache lasts.  The hogs take those stacks, then
  * whatever room the lowered limit leaves. */
 static pthread_t hogs[STORM_HOGS_MAX];
+int threads_unenforced;          /* the limit is not enforced here */
 static unsigned nhogs;
 static volatile int hogs_release;
 
@@ -171,6 +173,19 @@ static void *storm_hog(void *p)
 		syscall(SYS_futex, &hogs_release, FUTEX_WAIT_PRIVATE, 0, NULL,
 			NULL, 0);
 	return NULL;
+}
+
+/* Is the lowered limit enforced?  qemu-user accepts RLIMIT_AS and
+ * ignores it: there the hogs would never stop. */
+static int storm_as_enforced(void)
+{
+	size_t len = 4 * STORM_AS_SLACK;
+	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 1;
+	munmap(p, len);
+	return 0;
 }
 
 /* The address space in use plus a little, then hogs until no thread can
@@ -184,6 +199,10 @@ static void threads_apply(void)
 		storm_soft_limit(RLIMIT_AS, &orig_as,
 				 (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) +
 					 STORM_AS_SLACK);
+	if (!storm_as_enforced()) {
+		threads_unenforced = 1;
+		return;
+	}
 	if (pthread_attr_init(&attr) ||
 	    pthread_attr_setstacksize(&attr, storm_stack_bytes(storm.cfg)))
 		return;

@@ -20,5 +20,7 @@ int storm_pressure_kinds_setup(void);
 void storm_pressure_kinds_teardown(void);
 /* Blocked in the controller thread, which queues it to itself. */
 int storm_pressure_filler_signal(void);
+/* Set when RLIMIT_AS turned out not to be enforced (qemu-user). */
+extern int threads_unenforced;
 
 #endif
