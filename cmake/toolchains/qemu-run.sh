@@ -45,7 +45,13 @@ skip() {
 	exit 77
 }
 case $name in
-cpstorm-storm)
+cpstorm-storm | cpstorm-storm-broken)
+	# The cleanup-eintr oracle's check needs a signal to land inside a
+	# 5 us sleep of a cleanup handler; qemu-user delivers a guest signal
+	# at points of its own choosing, so that cannot be forced here.
+	case " $* " in
+	*" broken:cleanup-eintr "*) skip "a signal timed to land inside a 5 us sleep: qemu-user delivers guest signals where it chooses" ;;
+	esac
 	# Every storm thread reads its TLS right after signal handlers: where
 	# the emulator gives it another thread's (qemu-i386), the storm dies
 	# of it whatever the backend.  The probe (support/signal_tls_probe.c)

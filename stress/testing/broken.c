@@ -6,8 +6,9 @@
  *
  *   broken:mask          poll returns with a signal left blocked
  *   broken:timers        poll creates a POSIX timer and never deletes it
- *   broken:cleanup-eintr a cancel keeps signalling its target for a while
- *                        after it acted (a retry that outlives the request)
+ *   broken:cleanup-eintr a cancel starts a timer that keeps signalling its
+ *                        target until after its cleanup handlers (a retry
+ *                        that outlives the request)
  *   broken:children      the first pause() is no cancellation point (a
  *                        raw wait), so the child that waits in it cannot
  *                        be cancelled
@@ -29,8 +30,7 @@
 
 #define BROKEN_BASE "cp:reraise"
 #define BROKEN_TIMERS 8              /* timers broken:timers leaks */
-#define BROKEN_PESTER_MS 20          /* how long a cancel keeps signalling */
-#define BROKEN_PESTER_SLOTS 4096
+#define BROKEN_TARGETS 4096
 
 static const struct backend *base;
 static struct backend broken;
@@ -90,76 +90,64 @@ static int timers_poll(struct pollfd *fds, nfds_t n, int timeout)
 
 /* ---- cleanup-eintr -------------------------------------------------- */
 
-/* Targets register their tid on their first poll, so that a cancel,
- * which names a pthread_t, can find whom to signal.  No locks: the storm
- * also cancels from a timer's signal handler.  A slot two threads share
- * by hash is the later one's (some targets then go unpestered). */
+/* Each target makes, on its first poll, a POSIX timer aimed at itself; a
+ * cancel starts it ticking every BROKEN_TICK_NS, and it is deleted only by
+ * a TSD destructor, which runs after the cleanup handlers: a retry timer
+ * that outlives the request it was for.  No locks: the storm also cancels
+ * from a timer's signal handler.  A cancel finds its target's record by
+ * pthread_t in a table (a slot two live threads share by hash is the
+ * later one's: the earlier then goes unsignalled). */
+#define BROKEN_TICK_NS 50000
+
 struct broken_target {
 	pthread_t th;
-	pid_t tid;
-	uint64_t until_ns;      /* keep signalling it until then */
+	timer_t timer;
 };
 
-static struct broken_target targets[BROKEN_PESTER_SLOTS];
-static __thread int registered;
+static struct broken_target *targets[BROKEN_TARGETS];
+static pthread_key_t broken_key;
 
-static uint64_t broken_now_ns(void)
+static struct broken_target **broken_slot(pthread_t th)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return &targets[((uintptr_t)th / 64) % BROKEN_TARGETS];
 }
 
-static struct broken_target *broken_slot(pthread_t th)
+static void broken_timer_gone(void *p)
 {
-	return &targets[((uintptr_t)th / 64) % BROKEN_PESTER_SLOTS];
+	struct broken_target *t = p, *mine = t;
+
+	__atomic_compare_exchange_n(broken_slot(t->th), &mine, NULL, 0,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	timer_delete(t->timer);
+	free(t);
 }
 
 static int eintr_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-	struct broken_target *t = broken_slot(pthread_self());
+	struct broken_target *t;
 
-	if (!registered) {
-		__atomic_store_n(&t->until_ns, 0, __ATOMIC_RELEASE);
-		__atomic_store_n(&t->tid, gettid(), __ATOMIC_RELEASE);
-		__atomic_store_n(&t->th, pthread_self(), __ATOMIC_RELEASE);
-		registered = 1;
+	if (!pthread_getspecific(broken_key) && (t = calloc(1, sizeof *t))) {
+		if (broken_timer(&t->timer)) {
+			free(t);
+		} else {
+			t->th = pthread_self();
+			pthread_setspecific(broken_key, t);
+			__atomic_store_n(broken_slot(t->th), t, __ATOMIC_RELEASE);
+		}
 	}
 	return base->poll(fds, n, timeout);
 }
 
 static int eintr_cancel(pthread_t th)
 {
-	struct broken_target *t = broken_slot(th);
+	struct broken_target *t = __atomic_load_n(broken_slot(th),
+						  __ATOMIC_ACQUIRE);
+	struct itimerspec tick = { { 0, BROKEN_TICK_NS }, { 0, BROKEN_TICK_NS } };
 	int r = base->cancel(th);
 
-	if (pthread_equal(__atomic_load_n(&t->th, __ATOMIC_ACQUIRE), th))
-		__atomic_store_n(&t->until_ns, broken_now_ns() +
-				 BROKEN_PESTER_MS * 1000000ULL, __ATOMIC_RELEASE);
+	if (t && pthread_equal(t->th, th))
+		timer_settime(t->timer, 0, &tick, NULL);
 	return r;
-}
-
-/* Signals every recently cancelled target every few tens of
- * microseconds, as a retry timer left armed after its request acted
- * would. */
-static void *broken_pester(void *p)
-{
-	(void)p;
-	for (;;) {
-		struct timespec ts = { 0, 20000 };
-		uint64_t now = broken_now_ns();
-
-		for (unsigned i = 0; i < BROKEN_PESTER_SLOTS; i++)
-			if (__atomic_load_n(&targets[i].until_ns,
-					    __ATOMIC_ACQUIRE) > now)
-				syscall(SYS_tgkill, getpid(),
-					__atomic_load_n(&targets[i].tid,
-							__ATOMIC_ACQUIRE),
-					broken_signal());
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
 }
 
 /* ---- children ------------------------------------------------------- */
@@ -211,8 +199,6 @@ static void broken_setup(void)
 const struct backend *storm_test_backend(const char *name, char *err,
 					 size_t len)
 {
-	pthread_t th;
-
 	(void)err;
 	(void)len;
 	if (strncmp(name, "broken:", 7))
@@ -225,8 +211,7 @@ const struct backend *storm_test_backend(const char *name, char *err,
 	else if (!strcmp(name, "broken:cleanup-eintr")) {
 		broken.poll = eintr_poll;
 		broken.cancel = eintr_cancel;
-		if (pthread_create(&th, NULL, broken_pester, NULL) == 0)
-			pthread_detach(th);
+		pthread_key_create(&broken_key, broken_timer_gone);
 	} else if (!strcmp(name, "broken:children"))
 		broken.pause = children_pause;
 	else if (!strcmp(name, "broken:escape"))
