@@ -21,12 +21,16 @@ int storm_cancellers_start(void);
 void storm_cancellers_join(void);
 void storm_spin(uint64_t n);
 
-/* Join th by `end` (storm_now() time).  A cancel that returned EAGAIN
- * (libcp: the real-time queue is full, the request is published but its
- * signal not sent) is made again every few milliseconds meanwhile, as its
- * caller must; *err is the last cancel's result.  0 joined, 1 not. */
-int storm_join_resending(const struct backend *be, pthread_t th, int *err,
-			 double end, void **ret);
+/* Join th by `end` (storm_now() time).  While owed(arg) says cancels are
+ * still owed (made again, they returned EAGAIN once more: libcp with the
+ * real-time queue full publishes the request but cannot send its signal,
+ * and its caller must call again), the wait goes in slices of a few
+ * milliseconds with owed() between them.  0 joined, 1 not. */
+int storm_join_resending(pthread_t th, double end, int (*owed)(void *),
+			 void *arg, void **ret);
+/* A cancel of th that returned *err: made again when that was EAGAIN;
+ * 1 when it is still owed. */
+int storm_resend(const struct backend *be, pthread_t th, int *err);
 
 /* A cancel sent and not yet joined: one per batch entry of a canceller,
  * each with its POSIX timer (timer.c) delivered to the canceller thread

@@ -128,16 +128,40 @@ static int storm_ms_until(double end)
 
 #define STORM_RESEND_MS 5
 
-int storm_join_resending(const struct backend *be, pthread_t th, int *err,
-			 double end, void **ret)
+int storm_join_resending(pthread_t th, double end, int (*owed)(void *),
+			 void *arg, void **ret)
 {
-	while (*err == EAGAIN && storm_now() + STORM_RESEND_MS / 1e3 < end) {
-		storm_add(&storm.counts.cancel_eagain, 1);
+	while (owed(arg) && storm_now() + STORM_RESEND_MS / 1e3 < end)
 		if (join_bounded(th, ret, STORM_RESEND_MS) == 0)
 			return 0;
-		*err = be->cancel(th);
-	}
 	return join_bounded(th, ret, storm_ms_until(end)) ? 1 : 0;
+}
+
+int storm_resend(const struct backend *be, pthread_t th, int *err)
+{
+	if (*err != EAGAIN)
+		return 0;
+	storm_add(&storm.counts.cancel_eagain, 1);
+	*err = be->cancel(th);
+	return *err == EAGAIN;
+}
+
+/* The cancels of a batch not joined yet (from `next` on): make the owed
+ * ones again.  The others' threads are joined, their slots refilled. */
+struct storm_owed {
+	struct storm_canceller *c;
+	unsigned next, n;
+};
+
+static int storm_batch_owed(void *p)
+{
+	struct storm_owed *o = p;
+	int left = 0;
+
+	for (unsigned i = o->next; i < o->n; i++)
+		left += storm_resend(storm.cfg->be, o->c->pend[i].slot->th,
+				     &o->c->pend[i].err);
+	return left;
 }
 
 
@@ -146,8 +170,9 @@ int storm_join_resending(const struct backend *be, pthread_t th, int *err,
  * ones of a batch share STORM_RECOVER_MS for their recovery, from
  * *recover_end on.  Returns 0 to go on, -1 when the slot could not be
  * refilled. */
-static int storm_reap_one(struct storm_pending *p, double *recover_end)
+static int storm_reap_one(struct storm_owed *o, double *recover_end)
 {
+	struct storm_pending *p = &o->c->pend[o->next];
 	struct storm_slot *s = p->slot;
 	void *ret;
 	int err;
@@ -155,9 +180,10 @@ static int storm_reap_one(struct storm_pending *p, double *recover_end)
 	if (p->how == STORM_HOW_TIMER)
 		storm_timer_settle(p);
 	/* The cancels of a batch were all sent before the first join: one
-	 * lost target must not make the next ones wait a whole bound again. */
-	if (storm_join_resending(storm.cfg->be, s->th, &p->err,
-				 p->t0 + STORM_JOIN_MS / 1e3, &ret) == 0) {
+	 * lost target must not make the next ones wait a whole bound again.
+	 * Meanwhile every owed cancel of the batch is made again. */
+	if (storm_join_resending(s->th, p->t0 + STORM_JOIN_MS / 1e3,
+				 storm_batch_owed, o, &ret) == 0) {
 		storm_slot_gone(s);
 		storm_joined(ret, p->t0);
 	} else {
@@ -199,6 +225,7 @@ static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 	double recover_end = 0;
 	unsigned n = 0;
 	int rc = 0;
+	struct storm_owed o = { .c = c };
 
 	for (unsigned tries = 0; tries < 2 * want && n < want; tries++) {
 		struct storm_slot *s = storm_pick_slot(c, rng), *o;
@@ -217,8 +244,9 @@ static int storm_batch(struct storm_canceller *c, uint64_t *rng)
 		storm_send(c, p, rng);
 		n++;
 	}
-	for (unsigned i = 0; i < n; i++)
-		if (storm_reap_one(&c->pend[i], &recover_end))
+	o.n = n;
+	for (o.next = 0; o.next < n; o.next++)
+		if (storm_reap_one(&o, &recover_end))
 			rc = -1;
 	return rc;
 }

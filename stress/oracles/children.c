@@ -82,6 +82,13 @@ void storm_child_cancel(struct storm_slot *s)
 	c->err = c->be->cancel(c->th);
 }
 
+static int storm_child_owed(void *p)
+{
+	struct storm_child *c = p;
+
+	return storm_resend(c->be, c->th, &c->err);
+}
+
 /* A child is lost once it has had STORM_JOIN_MS since its cancel; the
  * stop phase may have less budget left than that, and then a child not
  * joined yet is left unjudged (counted apart). */
@@ -100,9 +107,9 @@ void storm_child_reap(struct storm_slot *s, int budget_ms)
 	if (wait_ms < 1)
 		wait_ms = 1;
 	s->child = NULL;
-	if (storm_join_resending(c->be, c->th, &c->err, storm_now() +
+	if (storm_join_resending(c->th, storm_now() +
 				 (wait_ms < budget_ms ? wait_ms : budget_ms) / 1e3,
-				 &ret) == 0) {
+				 storm_child_owed, c, &ret) == 0) {
 		free(c);
 		return;
 	}
