@@ -18,6 +18,8 @@
 #define _GNU_SOURCE
 #include "testing/testing.h"
 
+#include <procfs.h>
+#include <sched.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -93,15 +95,20 @@ static int timers_poll(struct pollfd *fds, nfds_t n, int timeout)
 /* Each target makes, on its first poll, a POSIX timer aimed at itself; a
  * cancel starts it ticking every BROKEN_TICK_NS, and it is deleted only by
  * a TSD destructor, which runs after the cleanup handlers: a retry timer
- * that outlives the request it was for.  No locks: the storm also cancels
- * from a timer's signal handler.  A cancel finds its target's record by
+ * that outlives the request it was for.  Where timers are coarse (a guest
+ * without high-resolution timers expires the tick and the cleanup's short
+ * sleep together), a watcher also signals a cancelled target it finds
+ * asleep in nanosleep (/proc).  No locks: the storm also cancels from a
+ * timer's signal handler.  A cancel finds its target's record by
  * pthread_t in a table (a slot two live threads share by hash is the
  * later one's: the earlier then goes unsignalled). */
 #define BROKEN_TICK_NS 50000
 
 struct broken_target {
 	pthread_t th;
+	pid_t tid;
 	timer_t timer;
+	volatile int cancelled;
 	volatile int gone;      /* its timer deleted: the thread ended */
 };
 
@@ -133,6 +140,7 @@ static int eintr_poll(struct pollfd *fds, nfds_t n, int timeout)
 			free(t);
 		} else {
 			t->th = pthread_self();
+			t->tid = gettid();
 			pthread_setspecific(broken_key, t);
 			__atomic_store_n(broken_slot(t->th), t, __ATOMIC_RELEASE);
 		}
@@ -149,9 +157,31 @@ static int eintr_cancel(pthread_t th)
 
 	/* A timer deleted just after the check: EINVAL, harmless. */
 	if (t && pthread_equal(t->th, th) &&
-	    !__atomic_load_n(&t->gone, __ATOMIC_SEQ_CST))
+	    !__atomic_load_n(&t->gone, __ATOMIC_SEQ_CST)) {
 		timer_settime(t->timer, 0, &tick, NULL);
+		__atomic_store_n(&t->cancelled, 1, __ATOMIC_SEQ_CST);
+	}
 	return r;
+}
+
+/* The watcher: a cancelled, live target asleep in nanosleep (its cleanup
+ * handler's probe: the storm's ops here are polls) gets the signal. */
+static void *broken_watcher(void *p)
+{
+	(void)p;
+	for (;;) {
+		for (unsigned i = 0; i < BROKEN_TARGETS; i++) {
+			struct broken_target *t =
+				__atomic_load_n(&targets[i], __ATOMIC_ACQUIRE);
+
+			if (t && t->cancelled && !t->gone &&
+			    task_syscall(t->tid) == SYS_nanosleep)
+				syscall(SYS_tgkill, getpid(), t->tid,
+					broken_signal());
+		}
+		sched_yield();
+	}
+	return NULL;
 }
 
 /* ---- children ------------------------------------------------------- */
@@ -203,6 +233,8 @@ static void broken_setup(void)
 const struct backend *storm_test_backend(const char *name, char *err,
 					 size_t len)
 {
+	pthread_t th;
+
 	(void)err;
 	(void)len;
 	if (strncmp(name, "broken:", 7))
@@ -216,6 +248,8 @@ const struct backend *storm_test_backend(const char *name, char *err,
 		broken.poll = eintr_poll;
 		broken.cancel = eintr_cancel;
 		pthread_key_create(&broken_key, broken_timer_gone);
+		if (pthread_create(&th, NULL, broken_watcher, NULL) == 0)
+			pthread_detach(th);
 	} else if (!strcmp(name, "broken:children"))
 		broken.pause = children_pause;
 	else if (!strcmp(name, "broken:escape"))
