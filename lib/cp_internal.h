@@ -174,6 +174,15 @@ CP_HIDDEN int cp_frames(const struct cp_thread *t, uintptr_t from,
 CP_HIDDEN void cp_abandoned(struct cp_thread *t, uintptr_t from,
 			    int from_on_altstack, const stack_t *alt);
 
+/* The test build counts where its signal lands (coverage.c, the classes
+ * of landings.h) for the storm's coverage; the installed library has no
+ * such code. */
+#ifdef CP_TEST_STRATEGIES
+CP_HIDDEN void cp_cover_note(const struct cp_thread *t, const ucontext_t *uc);
+#else
+#define cp_cover_note(t, uc) ((void)0)
+#endif
+
 /* Is pc inside the routine / inside its window? */
 CP_HIDDEN int cp_pc_in_routine(uintptr_t pc);
 CP_HIDDEN int cp_pc_in_window(uintptr_t pc);

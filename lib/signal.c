@@ -182,6 +182,7 @@ static void cp_on_signal(int sig, siginfo_t *si, void *ctx)
 		__atomic_store_n(&t->sig_in_flight, 0, __ATOMIC_RELEASE);
 	else if (si->si_code == SI_USER)
 		t->reraise_held = 0;   /* our re-raise, delivered */
+	cp_cover_note(t, uc);
 	if (!t->pending || t->disabled)
 		goto out;
 	if (t->async) {

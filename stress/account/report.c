@@ -2,6 +2,7 @@
 /* report.c - the summary for people and the JSON record. */
 #define _GNU_SOURCE
 #include "account/account.h"
+#include "account/coverage.h"
 #include "options/options.h"
 #include "ops/ops.h"
 #include "oracles/oracles.h"
@@ -236,6 +237,7 @@ static void storm_json(FILE *f, const struct storm_result *r)
 	storm_json_config(f);
 	storm_json_outcomes(f, r);
 	storm_json_oracles(f);
+	storm_coverage_json(f);
 	fputs("\"ops\":{", f);
 	for (unsigned i = 0; i < storm_nops; i++)
 		fprintf(f, "%s\"%s\":{\"completed\":%llu,\"cancelled_in\":%llu,"
@@ -352,6 +354,7 @@ static void storm_summary(const struct storm_result *r)
 	storm_timers_print(stdout);
 	if (storm.cfg->pressure)
 		storm_pressure_print(stdout);
+	storm_coverage_print(stdout);
 	storm_mem_print(stdout);
 	storm_lost_print(stdout);
 	printf("storm: leaked fds: %zu%s\n", r->leaked->n, what);

@@ -36,6 +36,10 @@ void op_pselect_all(const struct backend *be, uint64_t *rng);
 void op_epoll_pwait_all(const struct backend *be, uint64_t *rng);
 void op_sigtimedwait_all(const struct backend *be, uint64_t *rng);
 void op_sigsuspend_all(const struct backend *be, uint64_t *rng);
+/* async.c */
+void op_async_spin(const struct backend *be, uint64_t *rng);
+/* trap.c: holds a libcp thread at its window with a breakpoint */
+void op_window_trap(const struct backend *be, uint64_t *rng);
 /* uring.c: only where liburing is (ops.h, STORM_URING_OPS). */
 void op_uring_openat(const struct backend *be, uint64_t *rng);
 void op_uring_accept(const struct backend *be, uint64_t *rng);

@@ -106,6 +106,9 @@ const struct storm_op storm_ops[] = {
 	  .escapable = 1, .run = op_sigtimedwait_all },
 	{ .name = "sigsuspend-all", .weight = 1, .eintr_ok = 1,
 	  .escapable = 1, .run = op_sigsuspend_all },
+	{ .name = "async-spin", .weight = 1, .run = op_async_spin },
+	{ .name = "window-trap", .weight = 1, .eintr_ok = 1,
+	  .run = op_window_trap },
 #if STORM_URING_OPS
 	{ .name = "uring-openat", .weight = 1, .leak_kind = "/dev/zero",
 	  .result_fd = 1, .run = op_uring_openat },
