@@ -37,14 +37,6 @@ static void teardown(void)
 	close(pipefd[1]);
 }
 
-/* The calling thread's blocked mask, straight from the kernel. */
-static uint64_t own_mask(void)
-{
-	uint64_t m = 0;
-
-	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
-	return m;
-}
 
 static uint64_t sigbit(int sig)
 {
@@ -70,7 +62,7 @@ static volatile uint64_t mask_seen;
  * its cleanup handler sees the mask that call left behind. */
 static void note_mask(void *before)
 {
-	uint64_t now = own_mask();
+	uint64_t now = unit_own_mask();
 
 	if (now != *(uint64_t *)before) {
 		mask_seen = now;
@@ -80,7 +72,7 @@ static void note_mask(void *before)
 
 static void *loop_read_checking_mask(void *p)
 {
-	uint64_t before = own_mask();
+	uint64_t before = unit_own_mask();
 	char c;
 
 	(void)p;
@@ -324,7 +316,7 @@ static void body_escape_then_ordinary(struct unit_target *t)
 {
 	char c;
 
-	mask_before = own_mask();
+	mask_before = unit_own_mask();
 	if (sigsetjmp(escape_to, 1) == 0) {
 		cp_read(pipefd[0], &c, 1);
 		t->returned = 1;   /* never: SIGUSR1 jumps out of it */
@@ -332,7 +324,7 @@ static void body_escape_then_ordinary(struct unit_target *t)
 	}
 	flag_set(&escaped);
 	flag_wait(&ordinary_go);   /* ordinary code, a raw futex wait */
-	mask_after = own_mask();
+	mask_after = unit_own_mask();
 	child_made = pthread_create(&child.th, NULL, child_read, NULL) == 0;
 	flag_wait(&child_started);
 	cp_testcancel();           /* the next cancellation point */
@@ -388,13 +380,13 @@ static void body_escape_with_request(struct unit_target *t)
 {
 	char c;
 
-	mask_before = own_mask();
+	mask_before = unit_own_mask();
 	if (sigsetjmp(escape_to, 1) == 0) {
 		cp_read(pipefd[0], &c, 1);
 		t->returned = 1;
 		return;
 	}
-	mask_after = own_mask();
+	mask_after = unit_own_mask();
 	t->aux = (long)unit_sigpending(t);
 	flag_set(&escaped);
 	flag_wait(&ordinary_go);

@@ -130,7 +130,9 @@ END_TEST
  * non-restarting call (ppoll on a pipe).  Only then is the held signal
  * released.  A correct libcp does not start the cleanup handlers while
  * its own signal is still on its way, so the ppoll returns what the pipe
- * gives it, never EINTR.
+ * gives it, never EINTR.  The variant: instead of acting, the target
+ * disables cancellation and makes the same ppoll; switching the state
+ * must wait for the signal on its way just as acting does.
  */
 static int go_pipe[2];
 static volatile int canceller_listener = -1, canceller_ready;
@@ -157,6 +159,22 @@ static void body_async_then_testcancel(struct unit_target *t)
 		cp_testcancel();
 	t->returned = 1;
 	pthread_cleanup_pop(0);
+}
+
+/* The same wait, then it disables cancellation and makes the same ppoll
+ * as ordinary code: switching the state must wait for the signal on its
+ * way as acting does.  Enabled again, it acts. */
+static void body_async_then_disable(struct unit_target *t)
+{
+	char c;
+
+	cp_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+	if (read(go_pipe[0], &c, 1) != 1)
+		return;
+	cp_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	cleanup_ppoll(t);
+	cp_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	t->returned = 1;
 }
 
 static void *canceller_held(void *p)
@@ -224,7 +242,8 @@ START_TEST(cleanup_not_interrupted_by_signal_in_flight)
 	canceller_ready = 0;
 	warm_unwinder();
 	ck_assert_int_eq(pipe2(go_pipe, O_CLOEXEC), 0);
-	unit_start(&target, body_async_then_testcancel);
+	unit_start(&target, _i ? body_async_then_disable
+			       : body_async_then_testcancel);
 	unit_wait_in_syscall(&target, SYS_read);
 	ck_assert_int_eq(pthread_create(&c, NULL, canceller_held, NULL), 0);
 	flag_wait(&canceller_ready);
@@ -243,9 +262,10 @@ START_TEST(cleanup_not_interrupted_by_signal_in_flight)
 	ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
 	ck_assert_ptr_eq(unit_join(&target), PTHREAD_CANCELED);
 	ck_assert_int_eq(pthread_join(c, NULL), 0);
-	ck_assert_int_eq(target.cleanup_ran, 1);
-	ck_assert_msg(target.aux == 1, "the cleanup handler's ppoll was "
-		      "interrupted by libcp's signal (returned %ld)", target.aux);
+	ck_assert_int_eq(target.cleanup_ran, 1);   /* the variant: its ppoll ran */
+	ck_assert_msg(target.aux == 1, "the %s ppoll was interrupted by "
+		      "libcp's signal (returned %ld)", _i ? "disabled region's"
+		      : "cleanup handler's", target.aux);
 	close(go_pipe[0]);
 	close(go_pipe[1]);
 }
@@ -540,7 +560,7 @@ Suite *unit_suite_request(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, request_survives_full_signal_queue);
-	tcase_add_test(tc, cleanup_not_interrupted_by_signal_in_flight);
+	tcase_add_loop_test(tc, cleanup_not_interrupted_by_signal_in_flight, 0, 2);
 	tcase_add_test(tc, canceller_cancelled_mid_request);
 	tcase_add_test(tc, membarrier_failure_is_not_ignored);
 	tcase_add_test(tc, no_signal_reaches_ordinary_code);

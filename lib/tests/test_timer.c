@@ -136,9 +136,14 @@ END_TEST
 
 /* A handler on top of the cancellation point leaves by siglongjmp while
  * the retry timer runs; the thread then disables cancellation and sleeps
- * in ordinary code.  No tick may reach it there. */
+ * in ordinary code.  No tick may reach it there.  The variant keeps
+ * cancellation enabled and calls nothing of libcp's: the first tick finds
+ * the call abandoned and must stop the timer, so at most that one tick
+ * ends an ordinary sleep with EINTR (docs/design.md: one signal may reach
+ * ordinary code in that span), not every sleep. */
 static sigjmp_buf escape_to;
 static volatile int in_escape, escape_release, sleeps_eintr, slept;
+static volatile int stay_enabled;
 
 static void escape_handler(int sig)
 {
@@ -163,7 +168,8 @@ static void body_escape_then_sleep(struct unit_target *t)
 		t->returned = 1;
 		return;
 	}
-	cp_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	if (!stay_enabled)
+		cp_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (int i = 0; i < 10; i++, slept++)
 		if (syscall(SYS_nanosleep, &ts, NULL) < 0 && errno == EINTR)
 			sleeps_eintr++;
@@ -184,6 +190,7 @@ START_TEST(escape_stops_the_ticks)
 	sigaddset(&sa.sa_mask, cp_signal());
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	in_escape = escape_release = sleeps_eintr = slept = 0;
+	stay_enabled = _i;
 	unit_start(&t, body_escape_then_sleep);
 	unit_wait_in_syscall(&t, SYS_read);
 	pthread_kill(t.th, SIGUSR1);
@@ -193,9 +200,9 @@ START_TEST(escape_stops_the_ticks)
 	flag_set(&escape_release);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_int_eq(slept, 10);
-	ck_assert_msg(sleeps_eintr == 0, "%d of 10 ordinary 20 ms sleeps with "
-		      "cancellation disabled ended in EINTR after the escape",
-		      sleeps_eintr);
+	ck_assert_msg(sleeps_eintr <= stay_enabled, "%d of 10 ordinary 20 ms "
+		      "sleeps with cancellation %s ended in EINTR after the "
+		      "escape", sleeps_eintr, _i ? "enabled" : "disabled");
 	if (before >= 0)
 		ck_assert_msg(t.aux == before, "%ld POSIX timer(s) still armed "
 			      "after the escape", t.aux - before);
@@ -211,7 +218,7 @@ Suite *unit_suite_timer(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, no_timer_no_loss);
 	tcase_add_test(tc, completed_call_leaves_no_timer);
-	tcase_add_test(tc, escape_stops_the_ticks);
+	tcase_add_loop_test(tc, escape_stops_the_ticks, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

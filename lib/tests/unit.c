@@ -5,6 +5,7 @@
 #include <procfs.h>
 #include <cp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -198,4 +199,49 @@ int unit_spin_len(int max)
 	x ^= x >> 17;
 	x ^= x << 5;
 	return (int)(x % (uint32_t)max);
+}
+
+uint64_t unit_own_mask(void)
+{
+	uint64_t m = 0;
+
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &m, sizeof m);
+	return m;
+}
+
+int unit_pipe[2];
+
+void unit_pipe_open(void)
+{
+	ck_assert_int_eq(pipe2(unit_pipe, O_CLOEXEC), 0);
+	hold_reset();
+}
+
+void unit_pipe_close(void)
+{
+	close(unit_pipe[0]);
+	close(unit_pipe[1]);
+}
+
+void unit_request_on_handler(struct unit_target *t)
+{
+	unit_wait_in_syscall(t, SYS_read);
+	pthread_kill(t->th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&hold.entered, UNIT_WAIT_MS));
+	ck_assert_int_eq(cp_cancel(t->th), 0);
+}
+
+void unit_join_cancelled(struct unit_target *t, const char *what)
+{
+	void *ret = NULL;
+	char diag[512];
+
+	if (join_bounded(t->th, &ret, UNIT_WAIT_MS) == 0) {
+		ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+		return;
+	}
+	task_diagnose(t->tid, diag, sizeof diag);
+	ck_assert_int_eq(write(unit_pipe[1], "x", 1), 1);
+	join_bounded(t->th, &ret, UNIT_WAIT_MS);
+	ck_abort_msg("request lost %s: %s", what, diag);
 }

@@ -52,6 +52,25 @@ int unit_wait_sigpending(const struct unit_target *t, int sig);
  * blocked).  1 if so. */
 int unit_wait_sig_settled(const struct unit_target *t, int sig);
 
+/* The calling thread's blocked signals, straight from the kernel. */
+uint64_t unit_own_mask(void);
+
+/* A pipe for the tests of one file to block on: a Check fixture pair. */
+extern int unit_pipe[2];
+void unit_pipe_open(void);    /* also resets `hold` */
+void unit_pipe_close(void);
+
+/* The target blocked in a read, SIGUSR1's handler (which calls
+ * hold_handler) holding it on top of the read: the request is made while
+ * the handler runs.  The caller then waits for the signal as it needs and
+ * releases the handler. */
+void unit_request_on_handler(struct unit_target *t);
+
+/* Join the target: it must have been cancelled within the bound; else the
+ * test fails with a diagnosis saying `what` lost the request (the target's
+ * read of unit_pipe gets a byte first, so that it can end). */
+void unit_join_cancelled(struct unit_target *t, const char *what);
+
 /*
  * A call held inside the kernel (seccomp user notification) while a
  * cancellation request is made.  unit_hold() starts a target that installs
@@ -99,5 +118,10 @@ Suite *unit_suite_mask(void);
 Suite *unit_suite_request(void);
 Suite *unit_suite_timer(void);
 Suite *unit_suite_posix(void);
+Suite *unit_suite_escape(void);
+Suite *unit_suite_held(void);
+Suite *unit_suite_frames(void);
+Suite *unit_suite_state(void);
+Suite *unit_suite_race(void);
 
 #endif

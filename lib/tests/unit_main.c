@@ -45,6 +45,11 @@ int main(void)
 	srunner_add_suite(sr, unit_suite_request());
 	srunner_add_suite(sr, unit_suite_timer());
 	srunner_add_suite(sr, unit_suite_posix());
+	srunner_add_suite(sr, unit_suite_escape());
+	srunner_add_suite(sr, unit_suite_held());
+	srunner_add_suite(sr, unit_suite_frames());
+	srunner_add_suite(sr, unit_suite_state());
+	srunner_add_suite(sr, unit_suite_race());
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
