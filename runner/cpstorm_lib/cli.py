@@ -11,7 +11,7 @@ import textwrap
 from .errors import UserError
 
 COMMANDS = ("run", "test", "storm", "soak", "report", "bench", "libcs",
-            "bisect", "exec")
+            "bisect", "exec", "mutate")
 MAX_STORM_SECONDS = 86400      # what cpstorm-storm accepts
 MAX_STORM_THREADS = 100000
 MAX_SOAK_SECONDS = 30 * 86400
@@ -407,11 +407,65 @@ def _exec_parser(d):
     return p
 
 
+def _mutate_parser(d):
+    p = Parser(prog="cpstorm mutate", allow_abbrev=False,
+               description="Measure the suite's power: apply each mutant of "
+               "mutants/ (a realistic bug in lib/ or arch/) to a scratch "
+               "copy, build it, run libcp's unit tests, the cases of its "
+               "correct strategies and a short storm (cheapest first, "
+               "stopping at the first failure), and print which test "
+               "killed each mutant, how long it took, and the survivors.  "
+               "Exit status: 0 every mutant killed (or equivalent); 1 a "
+               "survivor, a mutant that does not build, or a pristine tree "
+               "that fails its own tests; 2 bad input.")
+    p.add_argument("--mutants", metavar="A,B,..", default="all",
+                   help="mutants to run (names of mutants/*.mutant; "
+                   "default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="only check that every mutant applies to the tree "
+                   "as it is (no build; exit 1 when one does not)")
+    p.add_argument("--list", action="store_true",
+                   help="list the mutants and what each breaks")
+    p.add_argument("--repeat", metavar="N",
+                   type=_number(int, 1, 1000, "repeat"), default=1,
+                   help="test each mutant N times (kills counted k/N: "
+                   "detection power where it is statistical; default: 1)")
+    p.add_argument("--baseline-repeat", metavar="N",
+                   type=_number(int, 1, 1000, "baseline repeat"), default=1,
+                   help="run the whole plan N times on the pristine tree "
+                   "first (every run must pass; default: 1)")
+    p.add_argument("--full", action="store_true",
+                   help="run every test for every mutant, not only up to "
+                   "the first kill (lists every killer; slower)")
+    p.add_argument("--jobs", metavar="N", type=_number(int, 1, 64, "jobs"),
+                   default=2, help="tests run at once (default: "
+                   "%(default)s)")
+    p.add_argument("--storm-duration", metavar="S", type=_seconds,
+                   default=2.0, help="seconds of the short storm (default: "
+                   "%(default)s)")
+    p.add_argument("--storm-threads", metavar="N",
+                   type=_number(int, 1, MAX_STORM_THREADS, "threads"),
+                   default=300, help="threads of the short storm (default: "
+                   "%(default)s)")
+    p.add_argument("--seed", type=_seed, default=1,
+                   help="storm seed of the pristine run; mutants' storms "
+                   "use seed+1000+run (default: %(default)s)")
+    p.add_argument("--json", metavar="FILE",
+                   help="write the results as JSON (every mutant, its "
+                   "killers, times, the score)")
+    p.add_argument("--build-dir", metavar="DIR", type=os.path.abspath,
+                   default=os.path.join(d["repo"], "build-mutate"),
+                   help="scratch copy and warm build (default: %(default)s)")
+    return p
+
+
 PARSERS = {"run": _run_parser, "test": _test_parser, "storm": _storm_parser,
            "soak": _soak_parser, "report": _report_parser,
            "bench": _bench_parser, "libcs": _libcs_parser,
-           "bisect": _bisect_parser, "exec": _exec_parser}
-USAGE = ("usage: cpstorm run|test|storm|soak|report|bench|libcs|bisect|exec "
+           "bisect": _bisect_parser, "exec": _exec_parser,
+           "mutate": _mutate_parser}
+USAGE = ("usage: cpstorm run|test|storm|soak|report|bench|libcs|bisect|exec|"
+         "mutate "
          "[options]; cpstorm "
          "<command> --help for each")
 
@@ -428,7 +482,8 @@ def parse_args(argv, defaults):
                   "  bench  overhead, latency, throughput, time to detect\n"
                   "  libcs  glibc/musl versions from Debian's archive\n"
                   "  bisect the version pair where a case's verdict changes\n"
-                  "  exec   run a program under the drop-in library")
+                  "  exec   run a program under the drop-in library\n"
+                  "  mutate the suite's power: which test kills each mutant")
             raise SystemExit(0)
         raise UserError("say what to do: run (the main job), test, storm, "
                         "soak or report (try --help)")
