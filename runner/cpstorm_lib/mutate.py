@@ -36,7 +36,9 @@ from .errors import UserError
 CATALOGUE = "mutants"
 CASES = re.compile(r"^case\..*\.cp:(reraise|timer)$")
 UNIT_LABEL = "unit"
-LIBRARIES = ("lib/libcp.so.1.0.0", "lib/libcp-test.so.1.0.0", "lib/libcp.a")
+# By soname link: the link follows the version the build makes, where a
+# versioned name could be a stale file an older build left behind.
+LIBRARIES = ("lib/libcp.so.1", "lib/libcp-test.so.1", "lib/libcp.a")
 STORM_BACKENDS = ("cp:reraise",)
 TAIL_LINES = 4
 POLL_S = 0.02
