@@ -242,7 +242,7 @@ static void cp_state_changed(struct cp_thread *t)
 			on_alt = alt.ss_flags & SS_ONSTACK;
 		else
 			alt.ss_flags = SS_DISABLE;
-		if (!cp_frames(t, here, on_alt, &alt, 0))
+		if (!cp_frames(t, here, on_alt, &alt, 0, 0))
 			cp_abandoned(t, here, on_alt, &alt);
 	}
 	if (!t->pending)

@@ -59,7 +59,7 @@ static int cp_landing_of(const struct cp_thread *t, const ucontext_t *uc)
 	if (!t->sp)
 		return CP_LANDING_ordinary;
 	frames = cp_frames(t, cp_arch_sp(uc), uc->uc_stack.ss_flags & SS_ONSTACK,
-			   &uc->uc_stack, 0);
+			   &uc->uc_stack, 0, 0);
 	if (!frames)
 		return CP_LANDING_abandoned;
 	return frames & CP_FRAME_IN_WINDOW ? CP_LANDING_handler_on_call

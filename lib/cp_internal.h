@@ -161,12 +161,17 @@ CP_HIDDEN void cp_release_held(struct cp_thread *t);
  * cancellable call, searched from stack address `from` (frame.c): 0 when
  * there is none (the call was abandoned: a handler left it by siglongjmp),
  * else CP_FRAME_FOUND, with CP_FRAME_IN_WINDOW when the call may enter the
- * kernel again once the handler returns.  With `patch`, those frames
- * resume at the landing pad instead. */
+ * kernel again once the handler returns, and CP_FRAME_LIVE when such a
+ * frame is shown to belong to a handler that still runs: `mask`, the
+ * blocked signals of the context searched from, holds one that frame's
+ * saved mask does not (the handler's own signal or its sa_mask).  With
+ * `patch`, the in-window frames resume at the landing pad instead. */
 #define CP_FRAME_FOUND 1
 #define CP_FRAME_IN_WINDOW 2
+#define CP_FRAME_LIVE 4
 CP_HIDDEN int cp_frames(const struct cp_thread *t, uintptr_t from,
-			int from_on_altstack, const stack_t *alt, int patch);
+			int from_on_altstack, const stack_t *alt,
+			uint64_t mask, int patch);
 
 /* Forget a cancellable call that was abandoned (cp_find_frame found no
  * frame from `from`): sp back to the innermost call still alive, or 0 and

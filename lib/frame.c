@@ -27,6 +27,19 @@
  * retry that a stale frame caused is harmless: it is taken, and judged by
  * the PC, once the handler returns).
  *
+ * Harmless only if a handler does return: a context that is no handler
+ * at all, ordinary code gone deeper than an abandoned call, finds that
+ * call's own stale frame in memory it has not written, and a re-raise
+ * kept blocked "until the handler returns" would stay blocked in the
+ * thread's mask.  The frame says who runs on top of it: the kernel saved
+ * the interrupted mask in it and runs the handler with that mask plus the
+ * handler's signal and sa_mask, so a context whose mask holds a signal the
+ * frame's does not is a handler still running on top of it (CP_FRAME_LIVE).
+ * Without that evidence (ordinary code, or a SA_NODEFER handler with an
+ * empty sa_mask) the caller patches the frame instead of blocking
+ * anything: a live one resumes at the landing pad, a stale one is memory
+ * nobody reads.
+ *
  * The memory searched is read through process_vm_readv on our own
  * process, never dereferenced: after an escape to another stack (a
  * coroutine's, say) the range may cross guard pages or unmapped memory,
@@ -103,11 +116,27 @@ static void cp_poke_landing(uintptr_t at)
 		*(uintptr_t *)at = pc;
 }
 
+/* Does the context with blocked signals `mask` run in a handler on top of
+ * the frame whose ucontext is at `u`?  It blocks a signal the frame's saved
+ * mask does not (the kernel's uc_sigmask sits where the C library's
+ * ucontext_t has it, on every Linux arch; its first 64 bits suffice).  Our
+ * own signal does not count: a re-raise may have blocked it in `mask`. */
+static int cp_frame_live(uintptr_t u, uint64_t mask)
+{
+	uint64_t saved;
+
+	if (cp_peek(&saved, u + offsetof(ucontext_t, uc_sigmask), sizeof saved)
+	    != sizeof saved)
+		return 0;
+	return (mask & ~saved & ~(1ULL << (cp_sig - 1))) != 0;
+}
+
 /* Every signal frame in [lo, hi) whose saved context has this stack
- * pointer and a PC in the routine: CP_FRAME_FOUND, and CP_FRAME_IN_WINDOW
- * when one has its PC in the window (with `patch`, those PCs are moved to
- * the landing pad). */
-static int cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp, int patch)
+ * pointer and a PC in the routine: CP_FRAME_FOUND, CP_FRAME_IN_WINDOW when
+ * one has its PC in the window (with `patch`, those PCs are moved to the
+ * landing pad), CP_FRAME_LIVE when such a one is a running handler's. */
+static int cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp, uint64_t mask,
+		   int patch)
 {
 	uintptr_t words[32];
 	uintptr_t a = (lo + sizeof(uintptr_t) - 1) & ~(uintptr_t)(sizeof(uintptr_t) - 1);
@@ -129,6 +158,8 @@ static int cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp, int patch)
 			if (!cp_pc_in_window(pc))
 				continue;
 			found |= CP_FRAME_IN_WINDOW;
+			if (cp_frame_live(u, mask))
+				found |= CP_FRAME_LIVE;
 			if (patch)
 				cp_poke_landing(u + CP_ARCH_UC_PC_OFF);
 		}
@@ -140,7 +171,7 @@ static int cp_scan(uintptr_t lo, uintptr_t hi, uintptr_t sp, int patch)
 }
 
 int cp_frames(const struct cp_thread *t, uintptr_t from, int from_on_altstack,
-	      const stack_t *alt, int patch)
+	      const stack_t *alt, uint64_t mask, int patch)
 {
 	uintptr_t sp = t->sp;
 
@@ -148,12 +179,12 @@ int cp_frames(const struct cp_thread *t, uintptr_t from, int from_on_altstack,
 	 * frame, if any, is on that stack, whose top bounds the search. */
 	if (from_on_altstack && !cp_on_stack(sp, alt))
 		return cp_scan(from, (uintptr_t)alt->ss_sp + alt->ss_size, sp,
-			       patch);
+			       mask, patch);
 	/* Same stack: a live frame lies between the context and the call.  A
 	 * context above the call (the stack grows down) has left it. */
 	if (from >= sp)
 		return 0;
-	return cp_scan(from, sp, sp, patch);
+	return cp_scan(from, sp, sp, mask, patch);
 }
 
 /* The routine keeps the enclosing call's `sp` on its own stack, at the
@@ -172,7 +203,7 @@ void cp_abandoned(struct cp_thread *t, uintptr_t from, int from_on_altstack,
 		if (cp_peek(&up, sp, sizeof up) != sizeof up || up <= sp)
 			break;
 		t->sp = up;
-		if (cp_frames(t, from, from_on_altstack, alt, 0))
+		if (cp_frames(t, from, from_on_altstack, alt, 0, 0))
 			return;
 	}
 	t->sp = 0;

@@ -122,28 +122,39 @@ static int cp_flawed_decision(struct cp_thread *t, ucontext_t *uc)
 #define cp_flawed_decision(t, uc) 0
 #endif
 
+/* The blocked signals of the interrupted context (the first 64). */
+static uint64_t cp_context_mask(const ucontext_t *uc)
+{
+	uint64_t m;
+
+	__builtin_memcpy(&m, &uc->uc_sigmask, sizeof m);
+	return m;
+}
+
 /* A handler runs on top of the call, which may enter the kernel again
  * once the handler returns: make sure the request acts then. */
 static void cp_retry(struct cp_thread *t, ucontext_t *uc, int held,
-		     uintptr_t from, int on_alt)
+		     int frames, uintptr_t from, int on_alt)
 {
-	if (cp_retries(timer)) {
-		if (cp_retry_start(t) == 0)
-			return;
-	} else if (!cp_retries(reraise)) {
+	if (!cp_retries(timer) && !cp_retries(reraise))
 		return;   /* retry none: lost, by design */
-	}
-	if (held) {
-		/* A re-raise of ours was held, and our signal got through while
-		 * the handler still runs: the handler unblocked it, or is
-		 * leaving by siglongjmp (which restores its saved mask).  No
-		 * second blocking re-raise: it would stay blocked in the mask
-		 * the siglongjmp installs.  The handler's frame resumes at the
-		 * landing pad instead (a frame being abandoned is harmless to
-		 * change). */
-		cp_frames(t, from, on_alt, &uc->uc_stack, 1);
+	if (held || !(frames & CP_FRAME_LIVE)) {
+		/* No re-raise may be kept blocked in this context, and no timer
+		 * started for it: either a re-raise of ours was held and our
+		 * signal got through while the handler still runs (it
+		 * unblocked it, or is leaving by siglongjmp, which restores its
+		 * saved mask), or nothing shows that this context is a handler
+		 * at all (it may be ordinary code over an abandoned call's
+		 * stale frame, whose mask a blocked re-raise would keep for
+		 * good).  The frame resumes at the landing pad instead: a live
+		 * one acts when its handler returns, a stale or abandoned one
+		 * is memory nobody reads; a call left for good acts at the
+		 * next cancellation point, the request being pending. */
+		cp_frames(t, from, on_alt, &uc->uc_stack, 0, 1);
 		return;
 	}
+	if (cp_retries(timer) && cp_retry_start(t) == 0)
+		return;
 	cp_reraise_blocked(t, uc);
 }
 
@@ -161,11 +172,12 @@ static void cp_decide(struct cp_thread *t, ucontext_t *uc, int held)
 			cp_retry_stop(t);   /* ticks are only for a call below a handler */
 		return;
 	}
-	frames = cp_frames(t, from, on_alt, &uc->uc_stack, 0);
+	frames = cp_frames(t, from, on_alt, &uc->uc_stack, cp_context_mask(uc),
+			   0);
 	if (!frames)
 		cp_abandoned(t, from, on_alt, &uc->uc_stack);
 	else if (frames & CP_FRAME_IN_WINDOW)
-		cp_retry(t, uc, held, from, on_alt);
+		cp_retry(t, uc, held, frames, from, on_alt);
 	/* else the call completed: the wrapper sees the request after it */
 }
 

@@ -3,8 +3,9 @@
  * test_frames.c - the search for the signal frame of a handler that runs
  * on top of a cancellation point (lib/frame.c), where the frame is not
  * simply just below the call: on a sigaltstack, or with an older frame of
- * the same call left in memory above the live one.  In each, a request that lands in the
- * handler must act once the handler returns to the blocked read.
+ * the same call left in memory above the live one, or a handler whose
+ * mask shows nothing of it.  In each, a request that lands in the handler
+ * must act once the handler returns to the blocked read.
  */
 #include "unit.h"
 #include "cp_internal.h"
@@ -186,6 +187,28 @@ START_TEST(older_frame_above_the_live_one)
 }
 END_TEST
 
+/* ---- a live handler that blocks nothing more ------------------------ */
+
+/*
+ * A handler installed with SA_NODEFER and an empty sa_mask runs with the
+ * very mask its frame saved: nothing shows it is a handler rather than
+ * ordinary code over a stale frame, so libcp patches its frame instead of
+ * keeping a re-raise blocked (or ticking).  The request must still act
+ * once the handler returns to the blocked read, under either strategy.
+ */
+START_TEST(handler_with_nothing_blocked_on_top)
+{
+	static const char *const strategy[] = { "reraise", "timer" };
+	struct unit_target t = { 0 };
+
+	ck_assert_int_eq(cp_set_strategy(strategy[_i]), 0);
+	install_hold(SA_NODEFER);
+	unit_start(&t, body_read);
+	request_in_handler_acts(&t, "in a SA_NODEFER handler with an empty "
+				"sa_mask on top of the read");
+}
+END_TEST
+
 Suite *unit_suite_frames(void)
 {
 	Suite *s = suite_create("frames");
@@ -196,6 +219,7 @@ Suite *unit_suite_frames(void)
 	tcase_add_test(tc, handler_on_altstack_below_the_call);
 	tcase_add_test(tc, state_switch_on_altstack_above_the_call);
 	tcase_add_test(tc, older_frame_above_the_live_one);
+	tcase_add_loop_test(tc, handler_with_nothing_blocked_on_top, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -362,6 +362,75 @@ START_TEST(siglongjmp_escape_leaves_nothing)
 }
 END_TEST
 
+/*
+ * The same escape, but the ordinary code then goes deeper than the
+ * abandoned call, into a frame that leaves its memory unwritten: the
+ * signal frame of the handler that escaped is still there, below the
+ * call's recorded stack pointer, with its saved PC in the window.  A
+ * request landing in that ordinary code must not take the stale frame
+ * for a handler on top of the call: a re-raise kept blocked "until that
+ * handler returns" would stay blocked in the thread's own mask, and
+ * every thread it creates would inherit it.
+ */
+static __attribute__((noinline)) void ordinary_below_stale_frame(void)
+{
+	char unwritten[16384];   /* spans the abandoned frame */
+
+	/* The array exists (its address escapes) but is never written. */
+	__asm__ volatile("" : : "r"(unwritten) : "memory");
+	flag_set(&escaped);
+	flag_wait(&ordinary_go);   /* the request lands here */
+	mask_after = unit_own_mask();
+	child_made = pthread_create(&child.th, NULL, child_read, NULL) == 0;
+	flag_wait(&child_started);
+}
+
+static void body_escape_then_deeper(struct unit_target *t)
+{
+	char c;
+
+	mask_before = unit_own_mask();
+	if (sigsetjmp(escape_to, 1) == 0) {
+		cp_read(pipefd[0], &c, 1);
+		t->returned = 1;   /* never: SIGUSR1 jumps out of it */
+		return;
+	}
+	ordinary_below_stale_frame();
+	cp_testcancel();
+	t->result = 1;
+}
+
+START_TEST(siglongjmp_escape_then_deeper_code)
+{
+	struct unit_target t = { 0 };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = escape_handler;
+	sa.sa_flags = SA_RESTART;
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	escaped = ordinary_go = child_made = child_started = 0;
+	memset(&child, 0, sizeof child);
+	unit_start(&t, body_escape_then_deeper);
+	unit_wait_in_syscall(&t, SYS_read);
+	pthread_kill(t.th, SIGUSR1);
+	ck_assert(unit_flag_wait_bounded(&escaped, UNIT_WAIT_MS));
+	unit_wait_in_syscall(&t, SYS_futex);
+	ck_assert_int_eq(cp_cancel(t.th), 0);
+	ck_assert(unit_wait_sig_settled(&t, cp_signal()));
+	flag_set(&ordinary_go);
+	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
+	ck_assert_msg(mask_after == mask_before, "a request in ordinary code "
+		      "below an abandoned call's stale signal frame changed the "
+		      "mask from %#llx to %#llx", (unsigned long long)mask_before,
+		      (unsigned long long)mask_after);
+	ck_assert(child_made);
+	unit_wait_in_syscall(&child, SYS_read);
+	ck_assert_int_eq(cp_cancel(child.th), 0);
+	unit_join_cancelled(&child, "a thread created with the mask left");
+}
+END_TEST
+
 /* The request lands while the handler still runs; the handler then
  * leaves by siglongjmp.  Nothing acts in the handler or in the ordinary
  * code, the mask is the one from before, nothing stays pending, and the
@@ -437,6 +506,7 @@ Suite *unit_suite_mask(void)
 			    sizeof full_set_calls / sizeof *full_set_calls);
 	tcase_add_test(tc, caller_set_is_not_modified);
 	tcase_add_test(tc, siglongjmp_escape_leaves_nothing);
+	tcase_add_test(tc, siglongjmp_escape_then_deeper_code);
 	tcase_add_test(tc, siglongjmp_escape_after_request);
 	suite_add_tcase(s, tc);
 	return s;
