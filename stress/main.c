@@ -61,9 +61,10 @@ static void storm_progress(double start, uint64_t *last, double *last_t)
 	*last_t = now;
 }
 
-/* Sample memory every --sample seconds (default 1; at least 1/500 of a
+/* Sample memory every --sample seconds (default 0.5; at least 1/500 of a
  * long run: reading /proc/self/maps of a process with 10,000 thread
- * stacks costs tens of milliseconds), none with --sample 0; show
+ * stacks costs tens of milliseconds), none with --sample 0; a sample due
+ * in a pressure window is taken at the first tick after it; show
  * progress on a terminal once a second. */
 static void storm_run(const struct storm_config *c, double start)
 {
@@ -78,10 +79,9 @@ static void storm_run(const struct storm_config *c, double start)
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);   /* the run's length, not synchronisation */
-		if (storm_now() >= next_sample) {
-			storm_mem_sample(storm_now() - start);
+		if (storm_now() >= next_sample &&
+		    storm_mem_sample(storm_now() - start))
 			next_sample += every;
-		}
 		if (tty && storm_now() >= next) {
 			storm_progress(start, &last, &last_t);
 			next += 1;

@@ -8,7 +8,10 @@ there is one, then ARGS), and checks: exit status 1; the record's KEY is
 above 0 and KEY is among its "failed" outcomes; and what the record says
 about it names a thread and the op OP.  KEY longjmp_escapes checks the
 escape instead: escapes counted, and the timers the broken backend armed
-for the abandoned calls left behind (timers_leaked)."""
+for the abandoned calls left behind (timers_leaked).  KEY memory_growing
+checks the memory judgement instead: it judged, found VmData growing,
+and the run had pressure windows whose samples waited or were set aside
+(what a leak must be caught through)."""
 
 import json
 import subprocess
@@ -38,11 +41,31 @@ def named(texts, op):
     return any("tid" in t and f"op {op}" in t for t in texts)
 
 
+def memory(rec):
+    """The leak found through the pressure windows, with its figures."""
+    m = rec.get("memory", {})
+    if not m.get("judged") or not m.get("growing") or \
+            "memory_growing" not in rec.get("failed", []):
+        fail(f"memory not judged growing: {m}, failed = {rec.get('failed')}")
+    if not rec.get("pressure", {}).get("windows"):
+        fail("no pressure window in the run")
+    if not m.get("postponed_in_window", 0) + m.get("set_aside_window", 0):
+        fail(f"no sample met a pressure window: {m}")
+    print(f"oracle_check: memory_growing: VmData "
+          f"{m['data_kib']['slope_per_s']:+.0f} KiB/s over "
+          f"{m['judged_samples']} judged samples; "
+          f"{m['postponed_in_window']} waited for a window's release, "
+          f"{m['set_aside_window']} set aside")
+
+
 def main():
     key, op, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
     status, rec = record(argv)
     if status != 1:
         fail(f"exit {status}, expected 1: {rec.get('failed')}")
+    if key == "memory_growing":
+        memory(rec)
+        return
     if key == "longjmp_escapes":
         if not rec.get("longjmp_escapes"):
             fail("no siglongjmp escape in the run")

@@ -442,7 +442,8 @@ def _storm_memory(res):
                    "thread count.")] \
         if any(len(pts) > 1 for pts in series.values()) else []
     return chart + [
-        Para("Each storm samples its own /proc every second and, after "
+        Para("Each storm samples its own /proc twice a second, between "
+             "pressure windows, and, after "
              "its warm-up, judges the slopes of VmData (heap, arenas, "
              "thread stacks) and of the number of mappings: memory is "
              "\"growing\" when they add more than the storm allows "

@@ -46,8 +46,10 @@ int storm_lost(struct storm_slot *s, const char *when, int budget_ms);
 void storm_lost_print(FILE *f);
 void storm_lost_json(FILE *f);
 
-/* Memory and descriptors (memory.c). */
-void storm_mem_sample(double t);
+/* Memory and descriptors (memory.c).  storm_mem_sample: 1 when the
+ * sample due at t (seconds into the run) was taken or dropped, 0 when it
+ * must be taken again later (a pressure window is applied). */
+int storm_mem_sample(double t);
 void storm_mem_print(FILE *f);
 void storm_mem_json(FILE *f);
 int storm_mem_growing(void);

@@ -15,9 +15,20 @@
  * judged: with thousands of cached stacks it keeps rising slowly for
  * minutes as rare deep paths (nested handlers, unwinding) touch pages of
  * stacks that are already mapped, bounded by VmData.
+ *
+ * Under --pressure only what the process holds between windows is judged:
+ * a window's idle threads hold stacks and its reservations hold address
+ * space (pressure/kinds.c), so a sample due while a window is applied
+ * waits for its release (the windows last at most 200 ms), and a reading
+ * a window began or ended during is set aside and taken again.  A leak
+ * grows between windows as well as in them; the harness's own holdings
+ * are gone by then.  A sample /proc could not give whole (the descriptor
+ * table full) is dropped.  How many of each is in the summary and the
+ * record.
  */
 #define _GNU_SOURCE
 #include "account/account.h"
+#include "pressure/pressure.h"
 
 #include <dirent.h>
 #include <stddef.h>
@@ -39,6 +50,8 @@ struct storm_mem_sample {
 static struct storm_mem_sample samples[STORM_MEM_MAX];
 static unsigned nsamples;
 static double cost_s;
+static unsigned waiting;          /* the due sample waits for a release */
+static unsigned postponed, set_aside, unreadable;
 
 static int storm_read_status(struct storm_mem_sample *m)
 {
@@ -86,11 +99,31 @@ static double storm_count_fds(void)
 	return n > 2 ? n - 3 : 0;   /* ".", "..", the DIR's own fd */
 }
 
-void storm_mem_sample(double t)
+/* Is the reading it was taken in free of any pressure window?  0 (and
+ * counted) when a window was applied at its start or came or went while
+ * it read. */
+static int storm_mem_quiet(unsigned before)
 {
-	double t0 = storm_now();
-	struct storm_mem_sample *m;
+	if (before != storm_pressure_epoch()) {
+		set_aside++;
+		return 0;
+	}
+	return 1;
+}
 
+int storm_mem_sample(double t)
+{
+	unsigned epoch = storm_pressure_epoch();
+	struct storm_mem_sample *m;
+	double t0;
+	int whole;
+
+	if (epoch & 1) {
+		postponed += !waiting;
+		waiting = 1;
+		return 0;
+	}
+	t0 = storm_now();
 	if (nsamples == STORM_MEM_MAX) {
 		/* Long run: keep every other sample, halve the density. */
 		for (unsigned i = 0; i < STORM_MEM_MAX / 2; i++)
@@ -100,13 +133,18 @@ void storm_mem_sample(double t)
 	m = &samples[nsamples];
 	memset(m, 0, sizeof *m);
 	m->t = t;
-	/* A sample /proc could not give whole (the descriptor table full
-	 * under pressure) is dropped, not judged as a zero. */
-	if (!storm_read_status(m) &&
-	    (m->maps = storm_count_lines("/proc/self/maps")) >= 0 &&
-	    (m->fds = storm_count_fds()) >= 0)
-		nsamples++;
+	whole = !storm_read_status(m) &&
+		(m->maps = storm_count_lines("/proc/self/maps")) >= 0 &&
+		(m->fds = storm_count_fds()) >= 0;
 	cost_s += storm_now() - t0;
+	if (!storm_mem_quiet(epoch))
+		return 0;
+	waiting = 0;
+	if (whole)
+		nsamples++;
+	else
+		unreadable++;
+	return 1;
 }
 
 static unsigned storm_warm_index(void)
@@ -211,6 +249,11 @@ void storm_mem_print(FILE *f)
 		storm_mem_cost_ms(), w < nsamples ? samples[w].t : 0,
 		nsamples - w < STORM_JUDGE_MIN ? "run too short to judge"
 		: storm_mem_growing() ? "GROWING" : "flat");
+	if (postponed || set_aside || unreadable)
+		fprintf(f, "storm:   outside pressure windows only: %u waited "
+			"for a window's release, %u readings set aside (a window "
+			"came or went meanwhile), %u unreadable (descriptor "
+			"table full)\n", postponed, set_aside, unreadable);
 	for (unsigned i = 0; i < STORM_NFIELDS; i++)
 		storm_mem_field(f, "storm:   %-8s first %10.0f  last %10.0f  "
 				"mean %10.0f  slope %+10.1f/s\n", i);
@@ -219,9 +262,13 @@ void storm_mem_print(FILE *f)
 void storm_mem_json(FILE *f)
 {
 	fprintf(f, "\"memory\":{\"samples\":%u,\"sample_ms\":%.1f,"
-		"\"judged\":%s,\"growing\":%s", nsamples, storm_mem_cost_ms(),
+		"\"judged\":%s,\"judged_samples\":%u,\"growing\":%s,"
+		"\"postponed_in_window\":%u,\"set_aside_window\":%u,"
+		"\"unreadable\":%u", nsamples, storm_mem_cost_ms(),
 		nsamples - storm_warm_index() >= STORM_JUDGE_MIN ? "true" : "false",
-		storm_mem_growing() ? "true" : "false");
+		nsamples - storm_warm_index(),
+		storm_mem_growing() ? "true" : "false", postponed, set_aside,
+		unreadable);
 	for (unsigned i = 0; i < STORM_NFIELDS && nsamples; i++)
 		storm_mem_field(f, ",\"%s\":{\"first\":%.0f,\"last\":%.0f,"
 				"\"mean\":%.0f,\"slope_per_s\":%.2f}", i);

@@ -51,8 +51,9 @@ static _Noreturn void storm_usage(const char *why)
 	       "                   stack), timers (timer_create fails), all, or\n"
 	       "                   none (default all)\n"
 	       "  --sample S       seconds between /proc samples of memory and\n"
-	       "                   descriptors (default 1; 0: none, memory is\n"
-	       "                   then not judged)\n"
+	       "                   descriptors (default 0.5; 0: none, memory is\n"
+	       "                   then not judged); under --pressure taken\n"
+	       "                   between windows only\n"
 	       "  --json FILE      append the JSON record to FILE\n"
 	       "  --expect any     exit 0 whether or not leaks/losses were found\n"
 	       "  --replay FILE    rerun the configuration of the last JSON record\n"
@@ -194,7 +195,7 @@ static void storm_defaults(struct storm_config *c)
 				    .cancellers = storm_default_cancellers(),
 				    .noise_pct = 25,
 				    .signals_pct = 20, .batch = 32,
-				    .stack_kib = 64, .sample_s = 1,
+				    .stack_kib = 64, .sample_s = 0.5,
 				    .pressure = STORM_PRESSURE_ALL,
 				    .how_weight = { 7, 2, 1 } };
 	for (unsigned i = 0; i < storm_nops; i++)

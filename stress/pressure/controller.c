@@ -23,11 +23,17 @@ static pthread_t controller;
 static int running;
 static volatile int stop;
 static unsigned active, windows;
+static unsigned epoch;            /* odd while a window is applied */
 static double active_s[8];
 
 unsigned storm_pressure_active(void)
 {
 	return __atomic_load_n(&active, __ATOMIC_RELAXED);
+}
+
+unsigned storm_pressure_epoch(void)
+{
+	return __atomic_load_n(&epoch, __ATOMIC_ACQUIRE);
 }
 
 int storm_pressure_parse(const char *text, unsigned *kinds, char *why,
@@ -113,6 +119,7 @@ static void storm_pressure_window(unsigned kinds, unsigned ms)
 {
 	double t0 = storm_now();
 
+	__atomic_add_fetch(&epoch, 1, __ATOMIC_ACQ_REL);
 	for (unsigned i = 0; i < storm_npressure_kinds; i++)
 		if (kinds & storm_pressure_kinds[i].bit)
 			storm_pressure_kinds[i].apply();
@@ -125,6 +132,7 @@ static void storm_pressure_window(unsigned kinds, unsigned ms)
 			storm_pressure_kinds[i].release();
 			active_s[i] += storm_now() - t0;
 		}
+	__atomic_add_fetch(&epoch, 1, __ATOMIC_ACQ_REL);
 }
 
 static void *storm_pressure_main(void *p)

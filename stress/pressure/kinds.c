@@ -30,6 +30,7 @@
 #define STORM_AS_SLACK (256 << 10)  /* bytes of address space left free */
 #define STORM_HOGS_MAX 4096       /* idle threads holding stacks */
 #define STORM_FILL_MAX 4096       /* bound on one fill, whatever others do */
+#define STORM_ROOMS_MAX 1024      /* reservations taking the room left */
 
 static struct rlimit orig_sigpending, orig_nofile, orig_as;
 static int status_fd = -1, statm_fd = -1;
@@ -159,12 +160,22 @@ static void fds_release(void)
 
 /* Idle threads that hold stacks: the C library keeps the stacks of
  * joined threads for reuse, so a thread can be created without mapping
- * anything as long as its cache lasts.  The hogs take those stacks, then
- * whatever room the lowered limit leaves. */
+ * anything as long as its cache lasts.  The hogs take those stacks only;
+ * the room the lowered limit leaves is taken by reservations of our own
+ * first.  A stack a hog mapped itself would join the C library's cache
+ * when the hog is joined and stay there (glibc keeps up to 40 MiB of
+ * stacks, glibc.pthread.stack_cache_size): every window would leave the
+ * process bigger than it found it until the cache is full, a growth of
+ * the harness's making that the memory judgement would see. */
 static pthread_t hogs[STORM_HOGS_MAX];
 int threads_unenforced;          /* the limit is not enforced here */
 static unsigned nhogs;
 static volatile int hogs_release;
+static struct storm_room {
+	void *at;
+	size_t len;
+} rooms[STORM_ROOMS_MAX];
+static unsigned nrooms;
 
 static void *storm_hog(void *p)
 {
@@ -188,8 +199,27 @@ static int storm_as_enforced(void)
 	return 0;
 }
 
-/* The address space in use plus a little, then hogs until no thread can
- * be created: no room for a new stack, none cached. */
+/* Reserve what the limit leaves, a stack's size at a time (its guard
+ * page included), until no stack fits: what is left then is smaller than
+ * the room a thread creation needs, as before, but no stack was mapped.
+ * PROT_NONE: address space, no memory. */
+static void storm_take_room(void)
+{
+	size_t len = storm_stack_bytes(storm.cfg) + (size_t)sysconf(_SC_PAGESIZE);
+
+	while (nrooms < STORM_ROOMS_MAX) {
+		void *p = mmap(NULL, len, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED)
+			break;
+		rooms[nrooms++] = (struct storm_room){ p, len };
+	}
+}
+
+/* The address space in use plus a little, taken by reservations, then
+ * hogs until no thread can be created: no room for a new stack, none
+ * cached. */
 static void threads_apply(void)
 {
 	long pages = storm_proc_number(statm_fd, "");
@@ -203,6 +233,7 @@ static void threads_apply(void)
 		threads_unenforced = 1;
 		return;
 	}
+	storm_take_room();
 	if (pthread_attr_init(&attr) ||
 	    pthread_attr_setstacksize(&attr, storm_stack_bytes(storm.cfg)))
 		return;
@@ -221,6 +252,10 @@ static void threads_release(void)
 	while (nhogs)
 		pthread_join(hogs[--nhogs], NULL);
 	hogs_release = 0;
+	while (nrooms) {
+		nrooms--;
+		munmap(rooms[nrooms].at, rooms[nrooms].len);
+	}
 }
 
 const struct storm_pressure_kind storm_pressure_kinds[] = {

@@ -18,7 +18,8 @@
  *             few: EMFILE in openat, accept4, socket; recvmsg drops the
  *             descriptor it carries (MSG_CTRUNC)
  *   threads   RLIMIT_AS lowered to the address space in use plus a little,
- *             and idle threads take the C library's cached stacks until
+ *             that little reserved (PROT_NONE, never a stack: kinds.c says
+ *             why), and idle threads take the C library's cached stacks until
  *             no thread can be created: pthread_create fails (EAGAIN)
  *   timers    RLIMIT_SIGPENDING lowered to the queue's count: timer_create
  *             fails with EAGAIN (so do real-time signals: both draw on the
@@ -60,6 +61,11 @@ void storm_pressure_stop(void);
 
 /* The kinds active right now (0 outside a window). */
 unsigned storm_pressure_active(void);
+/* Counts each window's start and its release (after every kind let go:
+ * the hogs joined, the limits back): odd from the first apply until the
+ * last release.  A reading that sees the same even epoch before and after
+ * saw no window at all. */
+unsigned storm_pressure_epoch(void);
 
 void storm_pressure_print(FILE *f);
 void storm_pressure_json(FILE *f);

@@ -14,6 +14,8 @@
  *                        be cancelled
  *   broken:escape        poll arms a timer for the call and deletes it on
  *                        return, so a call left by siglongjmp leaks it
+ *   broken:memory        every cancel maps a few KiB and never unmaps them
+ *                        (a request record nobody frees)
  */
 #define _GNU_SOURCE
 #include "testing/testing.h"
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +36,7 @@
 #define BROKEN_BASE "cp:reraise"
 #define BROKEN_TIMERS 8              /* timers broken:timers leaks */
 #define BROKEN_TARGETS 4096
+#define BROKEN_LEAK_BYTES 4096       /* what broken:memory loses a cancel */
 
 static const struct backend *base;
 static struct backend broken;
@@ -213,6 +217,20 @@ static int escape_poll(struct pollfd *fds, nfds_t n, int timeout)
 	return r;
 }
 
+/* ---- memory --------------------------------------------------------- */
+
+/* mmap, not malloc: the storm also cancels from a timer's signal
+ * handler.  Written to, so it is memory, not only address space. */
+static int memory_cancel(pthread_t th)
+{
+	char *p = mmap(NULL, BROKEN_LEAK_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		p[0] = 1;
+	return base->cancel(th);
+}
+
 /* ---- the table ------------------------------------------------------ */
 
 static void broken_setup(void)
@@ -254,10 +272,12 @@ const struct backend *storm_test_backend(const char *name, char *err,
 		broken.pause = children_pause;
 	else if (!strcmp(name, "broken:escape"))
 		broken.poll = escape_poll;
+	else if (!strcmp(name, "broken:memory"))
+		broken.cancel = memory_cancel;
 	else {
 		fprintf(stderr, "cpstorm-storm: no test backend '%s' (broken:mask, "
 			"broken:timers, broken:cleanup-eintr, broken:children, "
-			"broken:escape)\n", name);
+			"broken:escape, broken:memory)\n", name);
 		exit(2);
 	}
 	broken.name = name;
