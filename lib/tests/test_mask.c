@@ -312,6 +312,35 @@ static void *child_read(void *p)
 	return NULL;
 }
 
+/* The ordinary code after the escape: the request lands in its wait. */
+static void ordinary_after_escape(void)
+{
+	flag_set(&escaped);
+	flag_wait(&ordinary_go);   /* ordinary code, a raw futex wait */
+	mask_after = unit_own_mask();
+	child_made = pthread_create(&child.th, NULL, child_read, NULL) == 0;
+	flag_wait(&child_started);
+}
+
+/*
+ * The same, gone deeper than the abandoned call, into a frame that leaves
+ * its memory unwritten: the signal frame of the handler that escaped is
+ * still there, below the call's recorded stack pointer, with its saved PC
+ * in the window.  The request must not take that stale frame for a
+ * handler on top of the call: a re-raise kept blocked "until the handler
+ * returns" would stay blocked in the thread's own mask.
+ */
+static __attribute__((noinline)) void ordinary_below_stale_frame(void)
+{
+	char unwritten[16384];   /* spans the abandoned frame */
+
+	/* The array exists (its address escapes) but is never written. */
+	__asm__ volatile("" : : "r"(unwritten) : "memory");
+	ordinary_after_escape();
+}
+
+static int escape_deeper;
+
 static void body_escape_then_ordinary(struct unit_target *t)
 {
 	char c;
@@ -322,17 +351,21 @@ static void body_escape_then_ordinary(struct unit_target *t)
 		t->returned = 1;   /* never: SIGUSR1 jumps out of it */
 		return;
 	}
-	flag_set(&escaped);
-	flag_wait(&ordinary_go);   /* ordinary code, a raw futex wait */
-	mask_after = unit_own_mask();
-	child_made = pthread_create(&child.th, NULL, child_read, NULL) == 0;
-	flag_wait(&child_started);
+	if (escape_deeper)
+		ordinary_below_stale_frame();
+	else
+		ordinary_after_escape();
 	cp_testcancel();           /* the next cancellation point */
 	t->result = 1;             /* not reached when it acts */
 }
 
+/* _i: 0 the ordinary code at the escape's level, 1 deeper than the call. */
 START_TEST(siglongjmp_escape_leaves_nothing)
 {
+	static const char *const where[] = {
+		"at the level the escape returned to",
+		"deeper than the call, over its stale signal frame",
+	};
 	struct unit_target t = { 0 };
 	struct sigaction sa;
 
@@ -341,6 +374,7 @@ START_TEST(siglongjmp_escape_leaves_nothing)
 	sa.sa_flags = SA_RESTART;
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	escaped = ordinary_go = child_made = child_started = 0;
+	escape_deeper = _i;
 	memset(&child, 0, sizeof child);
 	unit_start(&t, body_escape_then_ordinary);
 	unit_wait_in_syscall(&t, SYS_read);
@@ -352,82 +386,13 @@ START_TEST(siglongjmp_escape_leaves_nothing)
 	flag_set(&ordinary_go);
 	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
 	ck_assert_msg(mask_after == mask_before, "after the escape and a "
-		      "request in ordinary code the mask changed from %#llx to "
-		      "%#llx", (unsigned long long)mask_before,
+		      "request in ordinary code %s the mask changed from %#llx "
+		      "to %#llx", where[_i], (unsigned long long)mask_before,
 		      (unsigned long long)mask_after);
 	ck_assert(child_made);
 	unit_wait_in_syscall(&child, SYS_read);
 	ck_assert_int_eq(cp_cancel(child.th), 0);
-	ck_assert_ptr_eq(unit_join(&child), PTHREAD_CANCELED);
-}
-END_TEST
-
-/*
- * The same escape, but the ordinary code then goes deeper than the
- * abandoned call, into a frame that leaves its memory unwritten: the
- * signal frame of the handler that escaped is still there, below the
- * call's recorded stack pointer, with its saved PC in the window.  A
- * request landing in that ordinary code must not take the stale frame
- * for a handler on top of the call: a re-raise kept blocked "until that
- * handler returns" would stay blocked in the thread's own mask, and
- * every thread it creates would inherit it.
- */
-static __attribute__((noinline)) void ordinary_below_stale_frame(void)
-{
-	char unwritten[16384];   /* spans the abandoned frame */
-
-	/* The array exists (its address escapes) but is never written. */
-	__asm__ volatile("" : : "r"(unwritten) : "memory");
-	flag_set(&escaped);
-	flag_wait(&ordinary_go);   /* the request lands here */
-	mask_after = unit_own_mask();
-	child_made = pthread_create(&child.th, NULL, child_read, NULL) == 0;
-	flag_wait(&child_started);
-}
-
-static void body_escape_then_deeper(struct unit_target *t)
-{
-	char c;
-
-	mask_before = unit_own_mask();
-	if (sigsetjmp(escape_to, 1) == 0) {
-		cp_read(pipefd[0], &c, 1);
-		t->returned = 1;   /* never: SIGUSR1 jumps out of it */
-		return;
-	}
-	ordinary_below_stale_frame();
-	cp_testcancel();
-	t->result = 1;
-}
-
-START_TEST(siglongjmp_escape_then_deeper_code)
-{
-	struct unit_target t = { 0 };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = escape_handler;
-	sa.sa_flags = SA_RESTART;
-	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
-	escaped = ordinary_go = child_made = child_started = 0;
-	memset(&child, 0, sizeof child);
-	unit_start(&t, body_escape_then_deeper);
-	unit_wait_in_syscall(&t, SYS_read);
-	pthread_kill(t.th, SIGUSR1);
-	ck_assert(unit_flag_wait_bounded(&escaped, UNIT_WAIT_MS));
-	unit_wait_in_syscall(&t, SYS_futex);
-	ck_assert_int_eq(cp_cancel(t.th), 0);
-	ck_assert(unit_wait_sig_settled(&t, cp_signal()));
-	flag_set(&ordinary_go);
-	ck_assert_ptr_eq(unit_join(&t), PTHREAD_CANCELED);
-	ck_assert_msg(mask_after == mask_before, "a request in ordinary code "
-		      "below an abandoned call's stale signal frame changed the "
-		      "mask from %#llx to %#llx", (unsigned long long)mask_before,
-		      (unsigned long long)mask_after);
-	ck_assert(child_made);
-	unit_wait_in_syscall(&child, SYS_read);
-	ck_assert_int_eq(cp_cancel(child.th), 0);
-	unit_join_cancelled(&child, "a thread created with the mask left");
+	unit_join_cancelled(&child, "a thread created after the escape");
 }
 END_TEST
 
@@ -505,8 +470,7 @@ Suite *unit_suite_mask(void)
 	tcase_add_loop_test(tc, full_signal_set_wait_acts, 0,
 			    sizeof full_set_calls / sizeof *full_set_calls);
 	tcase_add_test(tc, caller_set_is_not_modified);
-	tcase_add_test(tc, siglongjmp_escape_leaves_nothing);
-	tcase_add_test(tc, siglongjmp_escape_then_deeper_code);
+	tcase_add_loop_test(tc, siglongjmp_escape_leaves_nothing, 0, 2);
 	tcase_add_test(tc, siglongjmp_escape_after_request);
 	suite_add_tcase(s, tc);
 	return s;
