@@ -10,7 +10,8 @@ when the code it mutates changed.  The format, one file per mutant:
     # comment lines (outside a block)
     what: the sentence that says what the mutant breaks; further lines
       of it are indented
-    origin: review            (optional: re-creates a defect a review found)
+    origin: review            (optional: re-creates a defect a review or
+                              the storm found: review, storm)
     equivalent: why           (optional: argued equivalent, not scored)
     file: lib/frame.c
     <<<<
