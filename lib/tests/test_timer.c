@@ -110,6 +110,7 @@ END_TEST
 START_TEST(completed_call_leaves_no_timer)
 {
 	int before = process_timers(), returned = 0;
+	char c;
 
 	if (before < 0) {
 		printf("skip: /proc/self/timers not available\n");
@@ -124,7 +125,13 @@ START_TEST(completed_call_leaves_no_timer)
 		ck_assert(unit_flag_wait_bounded(&unit_gate.unblocked, UNIT_WAIT_MS));
 		ck_assert_int_eq(write(pipefd[1], "x", 1), 1);
 		flag_set(&hold.release);
-		returned += unit_join(&t) != PTHREAD_CANCELED;
+		if (unit_join(&t) != PTHREAD_CANCELED) {
+			returned++;
+			continue;
+		}
+		/* A tick acted before the restarted read took the byte: take
+		 * it, or the next target's read returns at once. */
+		ck_assert_int_eq(read(pipefd[0], &c, 1), 1);
 	}
 	ck_assert_msg(returned > 0, "every read acted before completing: the "
 		      "case never reached a completed call with a timer armed");
