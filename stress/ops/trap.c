@@ -24,6 +24,13 @@
  * Either way the request must act at once, with nothing left behind.
  * Without breakpoints (another backend, perf events refused, qemu-user)
  * the op is the plain sleep, and the record says why.
+ *
+ * x86 only: its debug exception sets RF in the context the handler
+ * returns to, so the breakpointed instruction then runs once.  An arm64
+ * breakpoint has no such flag: with a sigtrap perf event the kernel
+ * returns to the instruction, which traps again, and the thread spins
+ * there for good (seen in an aarch64 VM: cancellations "lost" in this op,
+ * the thread running in el0_breakpt).
  */
 #define _GNU_SOURCE
 #include "ops/op_fns.h"
@@ -166,6 +173,15 @@ static int storm_trap_arm(int both)
 	if (!window_begin || strncmp(storm.cfg->be->name, "cp:", 3) ||
 	    __atomic_load_n(&trap_refused, __ATOMIC_RELAXED))
 		return 0;
+#if !defined(__x86_64__) && !defined(__i386__)
+	{
+		int none = 0;
+
+		__atomic_compare_exchange_n(&trap_refused, &none, ENOTSUP, 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		return 0;
+	}
+#endif
 	pthread_once(&once, storm_trap_install);
 	trap_fds[0] = trap_installed ? storm_trap_open(window_begin) : -1;
 	if (trap_fds[0] >= 0 && both)
