@@ -101,13 +101,15 @@ static void nothing(int sig)
 
 static void body_outer_read_on_altstack(struct unit_target *t)
 {
-	stack_t ss = { .ss_sp = malloc(1 << 16), .ss_size = 1 << 16 };
+	static char altstack[1 << 16] __attribute__((aligned(16)));
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
 	char c;
 
-	ck_assert_ptr_nonnull(ss.ss_sp);
 	ck_assert_int_eq(sigaltstack(&ss, NULL), 0);
+	pthread_cleanup_push(unit_altstack_off, NULL);
 	t->result = cp_read(outer_pipe[0], &c, 1);
 	t->returned = 1;
+	pthread_cleanup_pop(1);
 }
 
 static int three_ticks(void *p)

@@ -54,8 +54,10 @@ static void body_read_on_altstack(struct unit_target *t)
 	char c;
 
 	ck_assert_int_eq(sigaltstack(&ss, NULL), 0);
+	pthread_cleanup_push(unit_altstack_off, NULL);
 	t->result = cp_read(unit_pipe[0], &c, 1);
 	t->returned = 1;
+	pthread_cleanup_pop(1);
 }
 
 static uintptr_t stack_of(pthread_t th)

@@ -358,14 +358,6 @@ END_TEST
 
 /* Tiny stacks: the handler and the unwinder must fit in PTHREAD_STACK_MIN
  * plus an alternate signal stack (SA_ONSTACK). */
-static void altstack_off(void *p)
-{
-	stack_t off = { .ss_flags = SS_DISABLE };
-
-	(void)p;
-	sigaltstack(&off, NULL);   /* the thread must not exit still on it */
-}
-
 static void body_tiny(struct unit_target *t)
 {
 	static char altstack[64 * 1024];
@@ -373,7 +365,7 @@ static void body_tiny(struct unit_target *t)
 	char c;
 
 	sigaltstack(&ss, NULL);
-	pthread_cleanup_push(altstack_off, NULL);
+	pthread_cleanup_push(unit_altstack_off, NULL);
 	t->result = cp_read(pipefd[0], &c, 1);
 	t->returned = 1;
 	pthread_cleanup_pop(1);

@@ -201,6 +201,14 @@ int unit_spin_len(int max)
 	return (int)(x % (uint32_t)max);
 }
 
+void unit_altstack_off(void *unused)
+{
+	stack_t off = { .ss_flags = SS_DISABLE };
+
+	(void)unused;
+	sigaltstack(&off, NULL);
+}
+
 uint64_t unit_own_mask(void)
 {
 	uint64_t m = 0;

@@ -52,6 +52,11 @@ int unit_wait_sigpending(const struct unit_target *t, int sig);
  * blocked).  1 if so. */
 int unit_wait_sig_settled(const struct unit_target *t, int sig);
 
+/* A cleanup handler for a target that set its own sigaltstack: the thread
+ * must not exit still on it (a sanitizer's thread teardown unmaps the
+ * alternate stack it finds, taking it for its own). */
+void unit_altstack_off(void *unused);
+
 /* The calling thread's blocked signals, straight from the kernel. */
 uint64_t unit_own_mask(void);
 
