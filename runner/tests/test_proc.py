@@ -12,11 +12,13 @@ from cpstorm_lib import proc
 
 def gone(pid):
     """No such process, or only its zombie is left (reparented, about to
-    be reaped)."""
+    be reaped).  The helper may be reaped between the open and the read of
+    its stat file: the read then fails with ESRCH (ProcessLookupError),
+    which means gone as much as a missing file does."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return True
 
 
