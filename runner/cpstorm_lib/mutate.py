@@ -474,7 +474,10 @@ def check(repo, selection, say):
     return 1 if bad else 0
 
 
-def command(args, repo, say):
+def command(args, repo, say, ensure_deps):
+    """ensure_deps installs what a build needs; it runs only once the
+    selection is known to be good, so bad input is one line whatever the
+    machine lacks (a VM guest has no compiler and no apt-get)."""
     if args.check:
         return check(repo, args.mutants, say)
     cat = mutants.load(os.path.join(repo, CATALOGUE), args.mutants)
@@ -487,6 +490,7 @@ def command(args, repo, say):
         if why:
             raise UserError(f"{m.source}: " + "; ".join(why) +
                             " (runner/cpstorm mutate --check lists all)")
+    ensure_deps()
     start = time.monotonic()
     prov = provenance.collect(repo)
     run = Run(repo, args, say)
