@@ -70,7 +70,27 @@ static int sweep_atomic_exits(pid_t tid, uintptr_t pc, uintptr_t *exits)
 	return 0;       /* no store within reach: step it like any other */
 }
 
-/* Continue until one of the exits; 0 when the target stopped there. */
+/* Put a breakpoint at `at`, keeping the rest of the word as it is now
+ * (another exit's breakpoint may already be in it). */
+static int sweep_break_at(pid_t tid, uintptr_t at)
+{
+	long word;
+
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, tid, (void *)at, NULL);
+	if (errno)
+		return -1;
+	return ptrace(PTRACE_POKETEXT, tid, (void *)at,
+		      (void *)((word & ~(long)SWEEP_BREAKPOINT_MASK) |
+			       (long)SWEEP_BREAKPOINT)) ? -1 : 0;
+}
+
+/* Continue until one of the exits; 0 when the target stopped there.
+ * PEEKTEXT and POKETEXT move a whole word, wider than an instruction, so
+ * two exits close together (a branch back to just before the next
+ * instruction) share bytes: every word is saved before any breakpoint goes
+ * in, or a saved word would hold the other's breakpoint and put it back,
+ * to trap on a later run through code that is no exit. */
 static int sweep_run_through(pid_t tid, const uintptr_t *exits, int n)
 {
 	long saved[SWEEP_ATOMIC_EXITS];
@@ -80,16 +100,20 @@ static int sweep_run_through(pid_t tid, const uintptr_t *exits, int n)
 	for (int k = 0; k < n; k++) {
 		errno = 0;
 		saved[k] = ptrace(PTRACE_PEEKTEXT, tid, (void *)exits[k], NULL);
-		if (errno || ptrace(PTRACE_POKETEXT, tid, (void *)exits[k],
-				    (void *)((saved[k] & ~(long)SWEEP_BREAKPOINT_MASK) |
-					     (long)SWEEP_BREAKPOINT)))
+		if (errno)
 			return -1;
 	}
+	for (int k = 0; k < n; k++)
+		if (sweep_break_at(tid, exits[k]))
+			rc = -1;
+	if (rc)
+		goto restore;
 	if (ptrace(PTRACE_CONT, tid, NULL, NULL) ||
 	    waitpid(tid, &st, __WALL) != tid || !WIFSTOPPED(st) ||
 	    WSTOPSIG(st) != SIGTRAP || sweep_arch_regs(tid, &pc, &sp))
 		rc = -1;
-	for (int k = 0; k < n; k++)
+restore:
+	for (int k = n - 1; k >= 0; k--)
 		if (ptrace(PTRACE_POKETEXT, tid, (void *)exits[k],
 			   (void *)saved[k]))
 			rc = -1;
