@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <frame_arch.h>
 #include <procfs.h>
 #include <verdict.h>
 
@@ -144,21 +145,29 @@ END_TEST
 /*
  * Memory above the live signal frame may still hold an older frame of the
  * same call (the kernel does not clear what it does not write: seen on
- * i386 inside a partly written XSAVE area).  The handler forges one in
- * the 128 bytes the kernel leaves free between the call's stack pointer
- * and the live frame: a saved stack pointer equal to the call's and a PC
- * past the window, as a frame saved after the call completed would have.
- * The live frame, below it, has its PC in the window: the search must
- * answer for both, so the request is retried.
+ * i386 inside a partly written XSAVE area).  The handler forges one above
+ * the live frame's saved registers, in bytes the kernel neither writes
+ * nor reads back (the red zone, or an unused part of the live frame's FP
+ * area: <frame_arch.h>): a saved stack pointer equal to the call's and a
+ * PC past the window, as a frame saved after the call completed would
+ * have.  The live frame, below it, has its PC in the window: the search
+ * must answer for both, so the request is retried.  Forged below the live
+ * frame it would prove nothing: a search that believed only the highest
+ * frame would still see the live one.
  */
-static void forging_handler(int sig)
+static uintptr_t forged_sp_slot, forged_pc_slot, live_sp_slot;
+
+static void forging_handler(int sig, siginfo_t *si, void *ctx)
 {
 	uintptr_t sp = cp_thread_of(pthread_self())->sp;
-	uintptr_t *forged = (uintptr_t *)(sp - 64);
+	uintptr_t at = frame_arch_older_sp_slot(ctx, sp);
 
-	forged[0] = sp;                          /* the frame's saved SP */
-	forged[(CP_ARCH_UC_PC_OFF - CP_ARCH_UC_SP_OFF) / sizeof(uintptr_t)] =
-		(uintptr_t)cp_window_end;         /* its PC: call completed */
+	(void)si;
+	forged_sp_slot = at;
+	forged_pc_slot = at + (CP_ARCH_UC_PC_OFF - CP_ARCH_UC_SP_OFF);
+	live_sp_slot = (uintptr_t)ctx + CP_ARCH_UC_SP_OFF;
+	*(uintptr_t *)forged_sp_slot = sp;                /* call's SP */
+	*(uintptr_t *)forged_pc_slot = (uintptr_t)cp_window_end; /* completed */
 	hold_handler(sig);
 }
 
@@ -175,17 +184,20 @@ START_TEST(older_frame_above_the_live_one)
 	struct unit_target t = { 0 };
 	struct sigaction sa;
 
-	ck_assert_msg(CP_ARCH_UC_PC_OFF > CP_ARCH_UC_SP_OFF &&
-		      CP_ARCH_UC_PC_OFF - CP_ARCH_UC_SP_OFF < 64,
-		      "this arch's ucontext keeps the PC elsewhere: adapt the "
-		      "forged frame");
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = forging_handler;
-	sa.sa_flags = SA_RESTART;
+	sa.sa_sigaction = forging_handler;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
 	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
 	unit_start(&t, body_read);
 	request_in_handler_acts(&t, "in a handler whose live frame sits below "
 				"an older frame of the same call");
+	ck_assert_msg(forged_sp_slot > live_sp_slot &&
+		      forged_pc_slot > live_sp_slot,
+		      "the forged frame (SP at %#lx, PC at %#lx) is not above "
+		      "the live frame's SP slot (%#lx): <frame_arch.h>",
+		      (unsigned long)forged_sp_slot,
+		      (unsigned long)forged_pc_slot,
+		      (unsigned long)live_sp_slot);
 }
 END_TEST
 
