@@ -13,11 +13,11 @@
 /* No red zone: the live frame starts right below the call's stack
  * pointer, the FPU state at its top.  That state is the 112-byte FNSAVE
  * header, then the FXSAVE image, whose XMM8-15 slots (bytes 288-415)
- * exist only in 64-bit mode: outside it FXSAVE/XSAVE leave them unwritten
- * and FXRSTOR/XRSTOR ignore them (Intel SDM vol. 1, 10.5.1), and the
- * kernel writes only the header and the software-reserved bytes beside
- * them.  Returns where the forged frame's saved SP goes; its PC goes 28
- * bytes above (EIP is 7 registers after ESP). */
+ * belong to registers 32-bit code cannot see: a 32-bit kernel's FXSAVE/
+ * XSAVE leaves them alone (Intel SDM vol. 1, 10.5.1), and what a 64-bit
+ * kernel saves there and restores from there is invisible to the task.
+ * Returns where the forged frame's saved SP goes; its PC goes 28 bytes
+ * above (EIP is 7 registers after ESP). */
 static inline uintptr_t frame_arch_older_sp_slot(const ucontext_t *uc,
 						 uintptr_t call_sp)
 {
