@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "dropin.h"
+#include "open_mode.h"
 
 #include <cp.h>
 #include <fcntl.h>
@@ -32,7 +33,7 @@ static _Noreturn void cp_dropin_open_fail(void)
 
 static void cp_dropin_open_check(int flags)
 {
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+	if (cp_open_takes_mode(flags))
 		cp_dropin_open_fail();
 }
 

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "dropin.h"
+#include "open_mode.h"
 
 #include <cp.h>
 #include <fcntl.h>
@@ -66,21 +67,13 @@ CP_DROPIN ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 }
 CP_DROPIN_ALIAS(pwritev, pwritev64);
 
-/* The mode argument exists only when the flags say a file may be made. */
-static mode_t cp_dropin_mode(int flags, va_list ap)
-{
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-		return va_arg(ap, mode_t);
-	return 0;
-}
-
 CP_DROPIN int open(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = cp_dropin_mode(flags, ap);
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return cp_open(path, flags, mode);
 }
@@ -94,7 +87,7 @@ CP_DROPIN int openat(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = cp_dropin_mode(flags, ap);
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return cp_openat(dirfd, path, flags, mode);
 }

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "cp_internal.h"
+#include "open_mode.h"
 
 #include <cp.h>
 #include <fcntl.h>
@@ -22,21 +23,13 @@ ssize_t cp_write(int fd, const void *buf, size_t count)
 	return CP_CALL3(SYS_write, fd, buf, count);
 }
 
-/* The mode argument exists only when the flags say a file may be made. */
-static mode_t cp_open_mode(int flags, va_list ap)
-{
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-		return va_arg(ap, mode_t);
-	return 0;
-}
-
 int cp_openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = cp_open_mode(flags, ap);
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return CP_CALL(SYS_openat, dirfd, path, flags, mode, 0, 0);
 }
@@ -47,7 +40,7 @@ int cp_open(const char *path, int flags, ...)
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = cp_open_mode(flags, ap);
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return CP_CALL(SYS_openat, AT_FDCWD, path, flags, mode, 0, 0);
 }

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "cp_internal.h"
+#include "open_mode.h"
 
 #include <cp.h>
 #include <fcntl.h>
@@ -68,14 +69,6 @@ CP_EXPORT ssize_t cp_pwritev64(int fd, const struct iovec *iov, int iovcnt, int6
 	return CP_CALL(SYS_pwritev, fd, iov, iovcnt, CP_LO(offset), CP_HI(offset), 0);
 }
 
-/* The mode argument exists only when the flags say a file may be made. */
-static mode_t cp_open_mode(int flags, va_list ap)
-{
-	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
-		return va_arg(ap, mode_t);
-	return 0;
-}
-
 /* O_LARGEFILE: without it a 32-bit task cannot open a file past 2 GiB
  * (EOVERFLOW), which a caller with 64-bit offsets can handle. */
 CP_EXPORT int cp_openat64(int dirfd, const char *path, int flags, ...)
@@ -84,7 +77,7 @@ CP_EXPORT int cp_openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = cp_open_mode(flags, ap);
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return CP_CALL(SYS_openat, dirfd, path, flags | O_LARGEFILE, mode, 0, 0);
 }
@@ -95,7 +88,7 @@ CP_EXPORT int cp_open64(const char *path, int flags, ...)
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = cp_open_mode(flags, ap);
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return CP_CALL(SYS_openat, AT_FDCWD, path, flags | O_LARGEFILE, mode, 0, 0);
 }
@@ -271,8 +264,7 @@ CP_EXPORT int cp_openat64(int dirfd, const char *path, int flags, ...)
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE
-		       ? va_arg(ap, mode_t) : 0;
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return cp_openat(dirfd, path, flags, mode);
 }
@@ -283,8 +275,7 @@ CP_EXPORT int cp_open64(const char *path, int flags, ...)
 	mode_t mode;
 
 	va_start(ap, flags);
-	mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE
-		       ? va_arg(ap, mode_t) : 0;
+	mode = CP_OPEN_MODE(flags, ap);
 	va_end(ap);
 	return cp_open(path, flags, mode);
 }
