@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 	struct fd_set_snapshot before, after, leaked;
 	struct storm_config c;
 	struct storm_result r;
-	double start;
+	double start, cpu0;
 	char cmd[2048];
 
 	storm_parse(argc, argv, &c);
@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	storm_setup(&c, &before);
 	storm_start_targets(&c);
 	start = storm_now();
+	cpu0 = storm_cpu_s();
 	if (storm_cancellers_start() || storm_pressure_start()) {
 		fprintf(stderr, "cpstorm-storm: cannot start cancellers or the "
 			"pressure controller: %s\n", strerror(errno));
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
 	}
 	storm_run(&c, start);
 	r.run_s = storm_now() - start;
+	r.run_cpu_s = storm_cpu_s() - cpu0;
 	r.run_cancellations = storm.counts.cancellations;
 	storm_pressure_stop();
 	storm_stop(&c);

@@ -40,8 +40,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STORM_MAX_OPS 32
 
@@ -169,6 +171,26 @@ static inline uint64_t storm_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU seconds the whole process has used (every thread, user and
+ * system): rate per CPU-second tells work from waiting. */
+static inline double storm_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The share of the online CPUs that `cpu_s` of CPU time kept busy over
+ * `wall_s`. */
+static inline double storm_cpu_busy(double cpu_s, double wall_s)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return wall_s > 0 && n > 0 ? cpu_s / (wall_s * (double)n) : 0;
 }
 
 static inline void storm_add(uint64_t *c, uint64_t n)

@@ -188,8 +188,8 @@ def _bare(binary, backend, rec, duration, env):
     try:
         bare = json.loads(outcome.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        return None
-    return bare.get("per_second") if outcome.status == 0 else None
+        return {}
+    return bare if outcome.status == 0 else {}
 
 
 def storm_scale(build_dir, backends, threads_list, duration, seed, env, say):
@@ -204,15 +204,22 @@ def storm_scale(build_dir, backends, threads_list, duration, seed, env, say):
             say(f"cpstorm bench: bare ceiling {b}, "
                 f"{rec.get('cancellers', '?')} creators")
             bare = _bare(binary, b, rec, duration, env)
+            bare_rate = bare.get("per_second")
             rate = rec.get("per_second_run") or rec.get("per_second")
             rows.append({"section": "storm", "backend": b,
                          "threads": threads, "verdict": cell.verdict,
                          "cancellations": rec.get("cancellations"),
                          "per_second": rate,
                          "cancellers": rec.get("cancellers"),
-                         "bare_per_second": bare,
-                         "ratio_to_bare": rate / bare
-                         if rate and bare else None,
+                         "bare_per_second": bare_rate,
+                         "ratio_to_bare": rate / bare_rate
+                         if rate and bare_rate else None,
+                         # Work or waiting: cancellations per CPU-second
+                         # and the share of the CPUs kept busy, each side.
+                         "per_cpu_second": rec.get("per_cpu_second_run"),
+                         "cpu_busy": rec.get("cpu_busy_run"),
+                         "bare_per_cpu_second": bare.get("per_cpu_second"),
+                         "bare_cpu_busy": bare.get("cpu_busy"),
                          "rss_kib_per_thread": hwm / threads
                          if hwm and hwm > 0 else None,
                          "leaked_fds": rec.get("leaked_fds"),
@@ -291,15 +298,21 @@ def tables(rows):
     if by["storm"]:
         out += ["storm throughput (run phase), beside the bare create/"
                 "cancel/join ceiling measured right after it with the same "
-                "cancellers, batch and stack",
+                "cancellers, batch and stack; per CPU-second and CPUs busy "
+                "tell the work a cancellation costs from time spent waiting",
                 f"  {'backend':<13} {'threads':>7} {'cancellers':>10} "
                 f"{'cancels/s':>10} {'bare/s':>9} {'x bare':>6} "
+                f"{'/cpu-s':>7} {'bare':>7} {'busy':>5} {'bare':>5} "
                 f"{'KiB/thread':>10} {'leaked':>7} verdict"]
         out += [f"  {r['backend']:<13} {r['threads']:>7} "
                 f"{_fmt(r.get('cancellers'), 'd'):>10} "
                 f"{_fmt(r['per_second'], '.0f'):>10} "
                 f"{_fmt(r.get('bare_per_second'), '.0f'):>9} "
                 f"{_fmt(r.get('ratio_to_bare'), '.2f'):>6} "
+                f"{_fmt(r.get('per_cpu_second'), '.0f'):>7} "
+                f"{_fmt(r.get('bare_per_cpu_second'), '.0f'):>7} "
+                f"{_pct(r.get('cpu_busy')):>5} "
+                f"{_pct(r.get('bare_cpu_busy')):>5} "
                 f"{_fmt(r['rss_kib_per_thread'], '.1f'):>10} "
                 f"{_fmt(r['leaked_fds'], 'd'):>7} {r['verdict']}"
                 for r in by["storm"]]
@@ -318,6 +331,10 @@ def tables(rows):
 
 def _fmt(value, spec):
     return "-" if value is None else format(value, spec)
+
+
+def _pct(share):
+    return "-" if share is None else f"{100 * share:.0f}%"
 
 
 def machine():

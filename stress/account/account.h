@@ -19,6 +19,7 @@
 struct storm_result {
 	double elapsed_s;            /* run and stop phases */
 	double run_s;                /* run phase: the throughput figure */
+	double run_cpu_s;            /* CPU the process used meanwhile */
 	uint64_t run_cancellations;
 	const struct fd_set_snapshot *leaked;
 };

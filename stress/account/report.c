@@ -110,11 +110,14 @@ static void storm_json_outcomes(FILE *f, const struct storm_result *r)
 	const struct storm_counts *n = &storm.counts;
 
 	fprintf(f, "\"run_s\":%.3f,\"per_second_run\":%.1f,"
+		"\"per_cpu_second_run\":%.1f,\"cpu_busy_run\":%.3f,"
 		"\"acted_in_call\":%llu,\"acted_between\":%llu,"
 		"\"in_handler_cp\":%llu,\"eintr_excused\":%llu,"
 		"\"signals_sent\":%llu,\"timer_late\":%llu,"
 		"\"how\":{", r->run_s,
 		r->run_s > 0 ? r->run_cancellations / r->run_s : 0,
+		r->run_cpu_s > 0 ? r->run_cancellations / r->run_cpu_s : 0,
+		storm_cpu_busy(r->run_cpu_s, r->run_s),
 		(unsigned long long)n->acted_in_call,
 		(unsigned long long)n->acted_between,
 		(unsigned long long)n->in_handler_cp,
@@ -309,6 +312,10 @@ static void storm_summary(const struct storm_result *r)
 	       r->run_s > 0 ? r->run_cancellations / r->run_s : 0,
 	       (unsigned long long)n->lost, (unsigned long long)n->recovered,
 	       (unsigned long long)n->stuck, (unsigned long long)n->not_cancelled);
+	printf("storm: run phase: %.0f cancellations per CPU-second, %.0f%% "
+	       "of the CPUs busy\n",
+	       r->run_cpu_s > 0 ? r->run_cancellations / r->run_cpu_s : 0,
+	       100 * storm_cpu_busy(r->run_cpu_s, r->run_s));
 	printf("storm: cancel -> joined: mean %.2f ms, max %.1f ms\n",
 	       storm_join_ms_mean(), n->join_us_max / 1e3);
 	printf("storm: sent: %llu direct, %llu by timer handler (%llu late), "

@@ -93,15 +93,6 @@ static void *storm_bare_creator(void *p)
 	return NULL;
 }
 
-static double storm_cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
 int storm_bare(const struct storm_config *c)
 {
 	struct storm_bare_creator *k = calloc(c->cancellers, sizeof *k);
@@ -135,18 +126,20 @@ int storm_bare(const struct storm_config *c)
 	wall = storm_now() - t0;
 	cpu = storm_cpu_s() - cpu0;
 	printf("bare: backend %s, %u creators, batch %u, stack %u KiB: "
-	       "%llu cancellations in %.2f s = %.0f/s, %.0f per CPU-second "
-	       "(%.0f%% of the targets had started)\n", c->be->name,
-	       c->cancellers, c->batch, c->stack_kib, (unsigned long long)n,
-	       wall, n / wall, cpu > 0 ? n / cpu : 0,
+	       "%llu cancellations in %.2f s = %.0f/s, %.0f per CPU-second, "
+	       "%.0f%% of the CPUs busy (%.0f%% of the targets had started)\n",
+	       c->be->name, c->cancellers, c->batch, c->stack_kib,
+	       (unsigned long long)n, wall, n / wall, cpu > 0 ? n / cpu : 0,
+	       100 * storm_cpu_busy(cpu, wall),
 	       n ? 100.0 * (double)blocked / (double)n : 0);
 	printf("{\"mode\":\"bare\",\"backend\":\"%s\",\"cancellers\":%u,"
 	       "\"batch\":%u,\"stack_kib\":%u,\"cancellations\":%llu,"
 	       "\"duration_s\":%.3f,\"per_second\":%.1f,\"per_cpu_second\":%.1f,"
-	       "\"blocked\":%llu,\"failed\":%llu}\n", c->be->name,
-	       c->cancellers, c->batch, c->stack_kib, (unsigned long long)n,
-	       wall, n / wall, cpu > 0 ? n / cpu : 0,
-	       (unsigned long long)blocked, (unsigned long long)failed);
+	       "\"cpu_busy\":%.3f,\"blocked\":%llu,\"failed\":%llu}\n",
+	       c->be->name, c->cancellers, c->batch, c->stack_kib,
+	       (unsigned long long)n, wall, n / wall, cpu > 0 ? n / cpu : 0,
+	       storm_cpu_busy(cpu, wall), (unsigned long long)blocked,
+	       (unsigned long long)failed);
 	free(k);
 	return failed ? 1 : 0;
 }
