@@ -85,6 +85,18 @@ static int storm_trap_wait(void)
 	return 0;
 }
 
+/* Is a cancel on its way to this thread?  Its canceller takes the slot
+ * (in_batch) before it sends and lets go once the thread is joined.
+ * Only then is waiting worth it: the breakpoint fires at every pass
+ * through the window while armed, and a wait for a cancel nobody sends
+ * holds the thread the whole bound, in short sleeps, for nothing. */
+static int storm_trap_cancel_coming(void)
+{
+	struct storm_slot *s = storm_self;
+
+	return s && __atomic_load_n(&s->in_batch, __ATOMIC_SEQ_CST);
+}
+
 static void storm_trap_handler(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
@@ -98,7 +110,7 @@ static void storm_trap_handler(int sig, siginfo_t *si, void *ctx)
 		trap_holding = 0;
 		storm_add(&trap_released, 1);
 	} else if (si->si_addr == window_begin && !trap_holding &&
-		   storm_trap_wait()) {
+		   storm_trap_cancel_coming() && storm_trap_wait()) {
 		storm_add(&trap_caught, 1);
 		if (trap_hold) {
 			sigaddset(&uc->uc_sigmask, trap_sig);
@@ -111,7 +123,7 @@ out:
 }
 
 #if defined(PERF_ATTR_SIZE_VER7)
-static int storm_trap_open(const void *at)
+static int storm_trap_open_len(const void *at, unsigned len)
 {
 	struct perf_event_attr a;
 
@@ -120,7 +132,7 @@ static int storm_trap_open(const void *at)
 	a.size = sizeof a;
 	a.bp_type = HW_BREAKPOINT_X;
 	a.bp_addr = (uintptr_t)at;
-	a.bp_len = sizeof(long);
+	a.bp_len = len;
 	a.sample_period = 1;
 	a.sigtrap = 1;
 	a.remove_on_exec = 1;   /* required with sigtrap */
@@ -128,6 +140,18 @@ static int storm_trap_open(const void *at)
 	a.exclude_hv = 1;
 	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1,
 			    PERF_FLAG_FD_CLOEXEC);
+}
+
+/* x86 takes an execute breakpoint only with bp_len equal to the kernel's
+ * sizeof(long) (arch/x86/kernel/hw_breakpoint.c): an i386 program on a
+ * 64-bit kernel must say 8. */
+static int storm_trap_open(const void *at)
+{
+	int fd = storm_trap_open_len(at, sizeof(long));
+
+	if (fd < 0 && errno == EINVAL && sizeof(long) < 8)
+		fd = storm_trap_open_len(at, 8);
+	return fd;
 }
 #else
 static int storm_trap_open(const void *at)
@@ -150,6 +174,11 @@ static void storm_trap_disarm(void *unused)
 }
 
 static int trap_installed;
+
+static int storm_trap_shortage(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM;
+}
 
 static void storm_trap_install(void)
 {
@@ -189,9 +218,16 @@ static int storm_trap_arm(int both)
 	if (trap_fds[0] < 0 || (both && trap_fds[1] < 0)) {
 		int err = trap_installed ? errno : EINVAL, none = 0;
 
+		storm_trap_disarm(NULL);
+		/* A descriptor table or memory run short (--pressure) is
+		 * the op's outcome; the next trap is armed as usual.  Any
+		 * other refusal lasts: the op stays the plain sleep. */
+		if (storm_trap_shortage(err)) {
+			storm_note_resource();
+			return 0;
+		}
 		__atomic_compare_exchange_n(&trap_refused, &none, err, 0,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		storm_trap_disarm(NULL);
 		return 0;
 	}
 	trap_hold = both;
