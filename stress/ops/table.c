@@ -17,7 +17,26 @@
 #include "pressure/pressure.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+/* An EMFILE the fds pressure explains: its window is on, or was when
+ * the call failed and has ended since, so the table has room again under
+ * the limit put back (leaked descriptors would still fill it). */
+static int storm_fds_pressure_explains(void)
+{
+	int saved = errno, fd;
+
+	if (storm_pressure_active() & STORM_PRESSURE_FDS)
+		return 1;
+	if (!(storm.cfg->pressure & STORM_PRESSURE_FDS) || errno != EMFILE)
+		return 0;
+	fd = fcntl(storm_res.idle_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+	errno = saved;
+	return fd >= 0;
+}
 
 void storm_note_result(long r)
 {
@@ -32,9 +51,9 @@ void storm_note_result(long r)
 	if (r < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
 		      errno == ENOBUFS))
 		storm_note_resource();
-	/* EMFILE without fds pressure: leaks filled the table. */
+	/* EMFILE that no fds window explains: leaks filled the table. */
 	if (r < 0 && (errno == EMFILE || errno == ENFILE) &&
-	    !(storm_pressure_active() & STORM_PRESSURE_FDS))
+	    !storm_fds_pressure_explains())
 		storm_add(&storm.counts.fd_table_full, 1);
 }
 

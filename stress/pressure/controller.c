@@ -119,19 +119,24 @@ static void storm_pressure_window(unsigned kinds, unsigned ms)
 {
 	double t0 = storm_now();
 
+	/* Active from before the first limit is lowered until after the
+	 * last is restored: applying one kind can take milliseconds (the
+	 * threads hogs, the signal filler), and an op failing for a limit
+	 * already lowered must be told a pressure outcome, not a leak
+	 * (fd_table_full). */
 	__atomic_add_fetch(&epoch, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&active, kinds, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < storm_npressure_kinds; i++)
 		if (kinds & storm_pressure_kinds[i].bit)
 			storm_pressure_kinds[i].apply();
-	__atomic_store_n(&active, kinds, __ATOMIC_RELAXED);
 	windows++;
 	storm_pressure_wait(ms, 1);
-	__atomic_store_n(&active, 0, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < storm_npressure_kinds; i++)
 		if (kinds & storm_pressure_kinds[i].bit) {
 			storm_pressure_kinds[i].release();
 			active_s[i] += storm_now() - t0;
 		}
+	__atomic_store_n(&active, 0, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&epoch, 1, __ATOMIC_ACQ_REL);
 }
 
