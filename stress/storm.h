@@ -126,6 +126,9 @@ struct storm_counts {
 				   * up as delay before it shows up as loss */
 	uint64_t fd_table_full;   /* EMFILE: leaks filled the table, so the
 				   * leak count is a lower bound */
+	uint64_t uring_unclaimed; /* io_uring completions still queued once
+				   * every thread was joined: requests the
+				   * harness submitted and lost track of */
 	uint64_t how_sent[STORM_NHOW];
 	uint64_t timer_late;      /* timer not fired in time: cancelled
 				   * directly instead */

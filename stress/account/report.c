@@ -165,7 +165,7 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 		"\"noise_sent\":%llu,\"noise_handled\":%llu,"
 		"\"join_ms_mean\":%.3f,"
 		"\"join_ms_max\":%.3f,\"fd_table_full\":%llu,"
-		"\"vm_hwm_kib\":%ld,",
+		"\"uring_unclaimed\":%llu,\"vm_hwm_kib\":%ld,",
 		(unsigned long long)n->recovered,
 		(unsigned long long)n->stuck,
 		(unsigned long long)n->not_cancelled,
@@ -173,6 +173,7 @@ static void storm_json_counts(FILE *f, const struct storm_result *r)
 		(unsigned long long)n->noise_handled,
 		storm_join_ms_mean(),
 		n->join_us_max / 1e3, (unsigned long long)n->fd_table_full,
+		(unsigned long long)n->uring_unclaimed,
 		proc_status_number("VmHWM"));
 }
 
@@ -372,6 +373,11 @@ static void storm_summary(const struct storm_result *r)
 		printf("storm: the descriptor table filled up (%llu EMFILE): "
 		       "the leak count is a lower bound\n",
 		       (unsigned long long)n->fd_table_full);
+	if (n->uring_unclaimed)
+		printf("storm: %llu io_uring completions no op claimed: the "
+		       "harness lost track of requests it submitted (their "
+		       "descriptors were closed at the end)\n",
+		       (unsigned long long)n->uring_unclaimed);
 }
 
 void storm_report(const struct storm_result *r)
