@@ -162,10 +162,14 @@ def code_digest(build_dir):
     return h.hexdigest()
 
 
-def build_targets(jobs):
-    """What the plan runs: each test's program (its target has the
-    program's name), and libcp itself (unit.dlclose loads it)."""
-    names = {os.path.basename(j.argv[0]) for j in jobs}
+def build_targets(jobs, build_dir):
+    """What the plan runs: each test's program that the build makes (its
+    target has the program's name; a test run by an interpreter reads
+    objects that building libcp and the programs remakes), and libcp
+    itself (unit.dlclose loads it)."""
+    root = os.path.join(os.path.abspath(build_dir), "")
+    names = {os.path.basename(j.argv[0]) for j in jobs
+             if os.path.abspath(j.argv[0]).startswith(root)}
     return sorted(n for n in names if re.fullmatch(r"[\w.+-]+", n)) + ["cp"]
 
 
@@ -369,7 +373,7 @@ class Run:
                 1)
         # Cheapest first: most mutants die in the first second.
         self.jobs.sort(key=lambda j: j.pristine_s)
-        self.targets = build_targets(self.jobs)
+        self.targets = build_targets(self.jobs, self.bdir)
         self.say(f"cpstorm mutate: pristine tree passes {len(self.jobs)} "
                  f"tests x {a.baseline_repeat} in {self.baseline_s:.1f} s")
 

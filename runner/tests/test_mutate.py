@@ -164,6 +164,25 @@ class Plan(unittest.TestCase):
         self.assertFalse([o for o in outs if o.name == "skip"][0].kills)
 
 
+class Targets(unittest.TestCase):
+    """The plan builds each test's program, and nothing named after an
+    interpreter: `cmake --build --target python3` fails, and every
+    mutant would then be NO-BUILD."""
+
+    def test_programs_of_the_build_only(self):
+        build = "/b"
+        jobs = [mutate.Job("unit.cancel", ["/b/lib/tests/cp-unit", "cancel"],
+                           {}, build, 60),
+                mutate.Job("unit.unwind-tables",
+                           ["/usr/bin/python3", "-B", "/src/unwind.py",
+                            "/b/lib/x.o"], {}, build, 60),
+                mutate.Job("case.pc-sweep.cp:reraise",
+                           ["/b/cases/case-pc-sweep", "--backend", "cp"],
+                           {}, build, 60)]
+        self.assertEqual(mutate.build_targets(jobs, build),
+                         ["case-pc-sweep", "cp-unit", "cp"])
+
+
 class Scratch(unittest.TestCase):
     def test_sync_keeps_unchanged_files(self):
         with tempfile.TemporaryDirectory() as src, \
