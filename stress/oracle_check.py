@@ -62,7 +62,15 @@ def main():
     key, op, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
     status, rec = record(argv)
     if status != 1:
-        fail(f"exit {status}, expected 1: {rec.get('failed')}")
+        seen = {k: rec.get(k) for k in ("cancellations", key)}
+        if key == "memory_growing":
+            m = rec.get("memory", {})
+            seen.update({k: m.get(k) for k in ("judged", "judged_samples",
+                                                "postponed_in_window",
+                                                "set_aside_window")})
+            seen["data_kib"] = m.get("data_kib")
+        fail(f"exit {status}, expected 1: failed {rec.get('failed')}; "
+             f"{seen}")
     if key == "memory_growing":
         memory(rec)
         return
