@@ -35,6 +35,9 @@ extern const unsigned storm_nops;
 /* A result of an op's call: counts spurious EINTR, and a resource that
  * ran out (EMFILE, ENOMEM, ...) as the op's outcome. */
 void storm_note_result(long r);
+/* Does errno err say a resource ran out (descriptors, memory, buffers)
+ * rather than that the call was refused? */
+int storm_resource_errno(int err);
 /* The op met a resource that ran out some other way (a thread it could
  * not create, a descriptor recvmsg dropped with MSG_CTRUNC). */
 void storm_note_resource(void);

@@ -38,6 +38,12 @@ static int storm_fds_pressure_explains(void)
 	return fd >= 0;
 }
 
+int storm_resource_errno(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOMEM ||
+	       err == ENOBUFS;
+}
+
 void storm_note_result(long r)
 {
 	int op = storm_self ? storm_self->op : -1;
@@ -48,8 +54,7 @@ void storm_note_result(long r)
 		else
 			storm_add(&storm.counts.spurious_eintr, 1);
 	}
-	if (r < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-		      errno == ENOBUFS))
+	if (r < 0 && storm_resource_errno(errno))
 		storm_note_resource();
 	/* EMFILE that no fds window explains: leaks filled the table. */
 	if (r < 0 && (errno == EMFILE || errno == ENFILE) &&

@@ -175,11 +175,6 @@ static void storm_trap_disarm(void *unused)
 
 static int trap_installed;
 
-static int storm_trap_shortage(int err)
-{
-	return err == EMFILE || err == ENFILE || err == ENOMEM;
-}
-
 static void storm_trap_install(void)
 {
 	struct sigaction sa;
@@ -222,7 +217,7 @@ static int storm_trap_arm(int both)
 		/* A descriptor table or memory run short (--pressure) is
 		 * the op's outcome; the next trap is armed as usual.  Any
 		 * other refusal lasts: the op stays the plain sleep. */
-		if (storm_trap_shortage(err)) {
+		if (storm_resource_errno(err)) {
 			storm_note_resource();
 			return 0;
 		}
